@@ -1,0 +1,84 @@
+//! The command line, as clap derive structs only.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Turns YAML-annotated Markdown dossiers into cross-referenced HTML and PDF briefings.
+#[derive(Debug, Parser)]
+#[command(name = "casefile", version, about)]
+pub struct Cli {
+    /// Options shared by every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The project folder.
+    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
+    pub root: PathBuf,
+    /// Where output goes (default: ROOT/output).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate, then write the site and the PDFs under the output folder.
+    Build(BuildArgs),
+    /// Validate only.
+    Check(CheckArgs),
+    /// Write content/dossiers/ID.md from a template.
+    New {
+        /// The new dossier's id.
+        id: String,
+    },
+    /// Create a new project with a sample dossier.
+    Init {
+        /// The folder to create.
+        dir: PathBuf,
+    },
+}
+
+/// Options of `build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Build only the site.
+    #[arg(long, conflicts_with = "pdf")]
+    pub site: bool,
+    /// Build only the PDFs.
+    #[arg(long)]
+    pub pdf: bool,
+    /// Include restricted material, marked RESTRICTED, and identify confidential sources.
+    #[arg(long)]
+    pub internal: bool,
+    /// Include drafts.
+    #[arg(long)]
+    pub drafts: bool,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// Options of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Like a compiler, for people.
+    Human,
+    /// One JSON object per diagnostic and line, on standard output.
+    Json,
+}

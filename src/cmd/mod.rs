@@ -1,0 +1,164 @@
+//! One module per command; each takes parsed options and returns an [`Exit`].
+
+pub mod build;
+pub mod check;
+pub mod init;
+pub mod new;
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::{Cli, Command, Format};
+use crate::diagnostics::{self, Diagnostic, SourceTexts};
+
+/// How a command ended, as the spec's exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: success, warnings allowed.
+    Success,
+    /// 1: the content has errors.
+    ContentErrors,
+    /// 2: bad usage or an I/O failure.
+    Failure,
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> Self {
+        match exit {
+            Exit::Success => 0.into(),
+            Exit::ContentErrors => 1.into(),
+            Exit::Failure => 2.into(),
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Exit {
+    let root = cli.global.root.clone();
+    let out = cli
+        .global
+        .out
+        .clone()
+        .unwrap_or_else(|| root.join("output"));
+    match cli.command {
+        Command::Check(args) => check::run(&root, &out, args.format),
+        Command::Build(args) => build::run(&root, &out, &args),
+        Command::New { id } => new::run(&root, &id),
+        Command::Init { dir } => init::run(&dir),
+    }
+}
+
+/// Prints diagnostics: human ones on standard error, JSON lines on standard output.
+pub fn report(diagnostics: &[Diagnostic], texts: &SourceTexts, format: Format) {
+    match format {
+        Format::Json => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            // A closed pipe is not worth a panic.
+            let _ = diagnostics::write_json(&mut lock, diagnostics, texts);
+        }
+        Format::Human => {
+            if !diagnostics.is_empty() {
+                eprint!("{}", diagnostics::render_human(diagnostics, texts));
+                eprintln!("{}", diagnostics::summary(diagnostics));
+            }
+        }
+    }
+}
+
+/// Prints a usage or I/O problem that is not about a content file.
+pub fn fail(message: &str) -> Exit {
+    eprintln!("error: {message}");
+    Exit::Failure
+}
+
+/// Refuses an output folder that is the root, lies inside `content/` or `templates/`, or
+/// contains them (or the root): a build there could destroy input.
+pub fn check_out_dir(root: &Path, out: &Path) -> Result<(), String> {
+    let root = absolute(root);
+    let out = absolute(out);
+    let protected = [root.clone(), root.join("content"), root.join("templates")];
+    for p in &protected {
+        if out == *p {
+            return Err(format!(
+                "--out {} is {}; choose a folder of its own, such as ROOT/output",
+                out.display(),
+                describe(&root, p)
+            ));
+        }
+        if out.starts_with(p) && *p != root {
+            return Err(format!(
+                "--out {} lies inside {}; output must not be written among the input",
+                out.display(),
+                describe(&root, p)
+            ));
+        }
+        if p.starts_with(&out) {
+            return Err(format!(
+                "--out {} contains {}; a build replaces its output folder whole",
+                out.display(),
+                describe(&root, p)
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn describe(root: &Path, p: &Path) -> String {
+    match p.strip_prefix(root) {
+        Ok(rel) if rel.as_os_str().is_empty() => "the project root".to_string(),
+        Ok(rel) => format!("{}/", rel.display()),
+        Err(_) => p.display().to_string(),
+    }
+}
+
+/// An absolute, normalised path, resolving symlinks of the part that exists.
+fn absolute(path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let mut existing = joined.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (
+            existing.file_name().map(|n| n.to_os_string()),
+            existing.parent(),
+        ) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut out = std::fs::canonicalize(&existing).unwrap_or(existing);
+    for name in rest.into_iter().rev() {
+        match name.to_str() {
+            Some("..") => {
+                out.pop();
+            }
+            Some(".") => {}
+            _ => out.push(name),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_guard() {
+        let dir = std::env::temp_dir().join(format!("casefile-guard-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("content")).unwrap();
+        assert!(check_out_dir(&dir, &dir.join("output")).is_ok());
+        assert!(check_out_dir(&dir, &dir).is_err());
+        assert!(check_out_dir(&dir, &dir.join("content/out")).is_err());
+        assert!(check_out_dir(&dir, &dir.join("templates")).is_err());
+        assert!(check_out_dir(&dir, dir.parent().unwrap()).is_err());
+        assert!(check_out_dir(&dir, &dir.join("output/../content")).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,278 @@
+//! `casefile.toml`: site settings, every key optional with a default. Unknown keys are errors
+//! with the nearest known key suggested, located at the key.
+
+use std::ops::Range;
+
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use crate::diagnostics::Diagnostic;
+
+/// The file name of the settings file in a project root.
+pub const FILE_NAME: &str = "casefile.toml";
+
+/// Paper sizes a briefing can be laid out on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Paper {
+    /// ISO A4 (the default).
+    A4,
+    /// US Letter.
+    UsLetter,
+}
+
+impl Paper {
+    /// The name Typst knows the paper by.
+    pub fn typst_name(self) -> &'static str {
+        match self {
+            Paper::A4 => "a4",
+            Paper::UsLetter => "us-letter",
+        }
+    }
+}
+
+/// Archival standards a PDF can conform to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PdfStandard {
+    /// No particular standard (the default).
+    None,
+    /// PDF/A-2b.
+    PdfA2b,
+}
+
+/// The `[pdf]` section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PdfConfig {
+    /// Paper size.
+    pub paper: Paper,
+    /// Archival standard.
+    pub standard: PdfStandard,
+}
+
+/// All site settings, defaults filled in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Site title.
+    pub title: String,
+    /// One-line description of the site.
+    pub description: Option<String>,
+    /// Default interface language (BCP 47).
+    pub lang: String,
+    /// Site authors.
+    pub authors: Vec<String>,
+    /// Absolute base URL, used only for `sitemap.xml` and the Atom feed.
+    pub base_url: Option<String>,
+    /// PDF settings.
+    pub pdf: PdfConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: "Dossiers".to_string(),
+            description: None,
+            lang: "en".to_string(),
+            authors: Vec::new(),
+            base_url: None,
+            pdf: PdfConfig {
+                paper: Paper::A4,
+                standard: PdfStandard::None,
+            },
+        }
+    }
+}
+
+const TOP_KEYS: &[&str] = &["title", "description", "lang", "authors", "base_url", "pdf"];
+const PDF_KEYS: &[&str] = &["paper", "standard"];
+
+/// Parses `casefile.toml`. `file` is the label used in diagnostics. Problems are pushed to
+/// `diags`; whatever is valid is kept, the rest falls back to defaults.
+pub fn parse(file: &str, text: &str, diags: &mut Vec<Diagnostic>) -> Config {
+    let mut config = Config::default();
+    let (table, errors) = DeTable::parse_recoverable(text);
+    for err in &errors {
+        let span = err.span().unwrap_or(0..0);
+        diags.push(Diagnostic::error(
+            file,
+            span,
+            format!("invalid TOML: {}", err.message().trim()),
+        ));
+    }
+    if !errors.is_empty() {
+        return config;
+    }
+    let mut reader = Reader { file, diags };
+    for (key, value) in table.get_ref().iter() {
+        let name = key.get_ref().as_ref();
+        match name {
+            "title" => reader.string(value).map(|v| config.title = v),
+            "description" => reader.string(value).map(|v| config.description = Some(v)),
+            "lang" => reader.lang(value).map(|v| config.lang = v),
+            "authors" => reader.strings(value).map(|v| config.authors = v),
+            "base_url" => reader.base_url(value).map(|v| config.base_url = Some(v)),
+            "pdf" => reader.pdf(value).map(|v| config.pdf = v),
+            _ => reader.unknown(key, TOP_KEYS),
+        };
+    }
+    config
+}
+
+struct Reader<'a> {
+    file: &'a str,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+impl Reader<'_> {
+    fn error(&mut self, span: Range<usize>, message: String) -> Option<std::convert::Infallible> {
+        self.diags.push(Diagnostic::error(self.file, span, message));
+        None
+    }
+
+    fn unknown(&mut self, key: &Spanned<toml::de::DeString>, known: &[&str]) -> Option<()> {
+        let name: &str = key.get_ref().as_ref();
+        let diag = Diagnostic::error(
+            self.file,
+            key.span(),
+            format!("unknown key `{name}` in {FILE_NAME}"),
+        )
+        .with_suggestion(name, known.iter().copied());
+        let diag = if diag.help.is_none() {
+            diag.with_help(format!("known keys: {}", known.join(", ")))
+        } else {
+            diag
+        };
+        self.diags.push(diag);
+        None
+    }
+
+    fn string(&mut self, value: &Spanned<DeValue>) -> Option<String> {
+        match value.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => {
+                self.error(value.span(), "expected a string".to_string());
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, value: &Spanned<DeValue>) -> Option<Vec<String>> {
+        match value.get_ref() {
+            DeValue::Array(items) => items.iter().map(|item| self.string(item)).collect(),
+            _ => {
+                self.error(value.span(), "expected a list of strings".to_string());
+                None
+            }
+        }
+    }
+
+    fn lang(&mut self, value: &Spanned<DeValue>) -> Option<String> {
+        let lang = self.string(value)?;
+        if crate::parse::frontmatter::is_language_tag(&lang) {
+            Some(lang)
+        } else {
+            self.error(
+                value.span(),
+                format!("`{lang}` is not a BCP 47 language tag (like `en` or `es-MX`)"),
+            );
+            None
+        }
+    }
+
+    fn base_url(&mut self, value: &Spanned<DeValue>) -> Option<String> {
+        let url = self.string(value)?;
+        if url.starts_with("https://") || url.starts_with("http://") {
+            Some(if url.ends_with('/') {
+                url
+            } else {
+                format!("{url}/")
+            })
+        } else {
+            self.error(
+                value.span(),
+                format!("base_url `{url}` must be an absolute http or https URL"),
+            );
+            None
+        }
+    }
+
+    fn pdf(&mut self, value: &Spanned<DeValue>) -> Option<PdfConfig> {
+        let DeValue::Table(table) = value.get_ref() else {
+            self.error(value.span(), "expected a table `[pdf]`".to_string());
+            return None;
+        };
+        let mut pdf = Config::default().pdf;
+        for (key, value) in table.iter() {
+            match key.get_ref().as_ref() {
+                "paper" => {
+                    let paper = self.string(value)?;
+                    match paper.as_str() {
+                        "a4" => pdf.paper = Paper::A4,
+                        "us-letter" => pdf.paper = Paper::UsLetter,
+                        other => {
+                            self.enum_error(value.span(), "paper", other, &["a4", "us-letter"])
+                        }
+                    }
+                }
+                "standard" => {
+                    let standard = self.string(value)?;
+                    match standard.as_str() {
+                        "none" => pdf.standard = PdfStandard::None,
+                        "pdf/a-2b" => pdf.standard = PdfStandard::PdfA2b,
+                        other => {
+                            self.enum_error(value.span(), "standard", other, &["none", "pdf/a-2b"])
+                        }
+                    }
+                }
+                _ => {
+                    self.unknown(key, PDF_KEYS);
+                }
+            }
+        }
+        Some(pdf)
+    }
+
+    fn enum_error(&mut self, span: Range<usize>, key: &str, value: &str, allowed: &[&str]) {
+        let diag = Diagnostic::error(self.file, span, format!("`{value}` is not a valid {key}"))
+            .with_suggestion(value, allowed.iter().copied());
+        let diag = if diag.help.is_none() {
+            diag.with_help(format!("expected one of: {}", allowed.join(", ")))
+        } else {
+            diag
+        };
+        self.diags.push(diag);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_a_default() {
+        let mut diags = Vec::new();
+        assert_eq!(parse("casefile.toml", "", &mut diags), Config::default());
+        assert!(diags.is_empty());
+    }
+
+    #[test]
+    fn unknown_key_suggests_the_nearest() {
+        let mut diags = Vec::new();
+        let text = "titel = \"x\"\n[pdf]\npaper = \"a5\"\n";
+        parse("casefile.toml", text, &mut diags);
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        assert_eq!(diags[0].help.as_deref(), Some("did you mean `title`?"));
+        assert_eq!(&text[diags[0].span.clone().unwrap()], "titel");
+        assert!(diags[1].message.contains("`a5`"));
+    }
+
+    #[test]
+    fn reads_all_keys() {
+        let mut diags = Vec::new();
+        let text = "title = \"T\"\nlang = \"es\"\nauthors = [\"A\"]\nbase_url = \"https://x.org/d\"\n[pdf]\npaper = \"us-letter\"\nstandard = \"pdf/a-2b\"\n";
+        let c = parse("casefile.toml", text, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(c.title, "T");
+        assert_eq!(c.base_url.as_deref(), Some("https://x.org/d/"));
+        assert_eq!(c.pdf.paper, Paper::UsLetter);
+        assert_eq!(c.pdf.standard, PdfStandard::PdfA2b);
+    }
+}

@@ -1,0 +1,283 @@
+//! `entities.yaml` and `sources.yaml`, and source definitions wherever they appear. Each entry
+//! is read on its own: one bad entry is reported and does not hide the valid ones around it.
+
+use crate::diagnostics::Diagnostic;
+use crate::model::{Classification, Date, EntityKind, SourceKind, Spanned};
+use crate::parse::fields::Ctx;
+use crate::yaml::{self, Node};
+
+/// The fields of a source definition.
+pub const SOURCE_FIELDS: &[&str] = &[
+    "id",
+    "title",
+    "kind",
+    "publisher",
+    "authors",
+    "date",
+    "url",
+    "archive_url",
+    "accessed",
+    "grade",
+    "confidential",
+    "notes",
+];
+
+/// The fields of an entity.
+pub const ENTITY_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "kind",
+    "aliases",
+    "description",
+    "classification",
+    "extra",
+];
+
+/// A source as defined.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceDef {
+    /// Id.
+    pub id: Spanned<String>,
+    /// Title.
+    pub title: String,
+    /// Kind (default `other`).
+    pub kind: Option<SourceKind>,
+    /// Publisher.
+    pub publisher: Option<String>,
+    /// Authors.
+    pub authors: Vec<String>,
+    /// Date.
+    pub date: Option<Date>,
+    /// URL.
+    pub url: Option<String>,
+    /// Archive URL.
+    pub archive_url: Option<String>,
+    /// Date accessed.
+    pub accessed: Option<Date>,
+    /// Admiralty grade.
+    pub grade: Option<String>,
+    /// Confidential.
+    pub confidential: bool,
+    /// Notes.
+    pub notes: Option<String>,
+}
+
+/// An entity as defined.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntityDef {
+    /// Id.
+    pub id: Spanned<String>,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: EntityKind,
+    /// Aliases.
+    pub aliases: Vec<String>,
+    /// Description (Markdown) and where it starts.
+    pub description: Option<Spanned<String>>,
+    /// Classification.
+    pub classification: Classification,
+    /// Free-form data.
+    pub extra: serde_json::Value,
+}
+
+/// Reads one source definition.
+pub fn read_source(ctx: &mut Ctx, item: &Node) -> Option<SourceDef> {
+    let what = "a source";
+    let entries = ctx.entries(item, what, SOURCE_FIELDS)?;
+    let mut id = None;
+    let mut title = None;
+    let mut def = SourceDef {
+        id: Spanned::new(String::new(), 0..0),
+        title: String::new(),
+        kind: None,
+        publisher: None,
+        authors: Vec::new(),
+        date: None,
+        url: None,
+        archive_url: None,
+        accessed: None,
+        grade: None,
+        confidential: false,
+        notes: None,
+    };
+    for (key, value) in &entries {
+        let value = *value;
+        match *key {
+            "id" => id = ctx.id(value, key),
+            "title" => title = ctx.string(value, key).map(|s| s.value),
+            "kind" => def.kind = ctx.choice(value, key, SourceKind::ALL),
+            "publisher" => def.publisher = ctx.string(value, key).map(|s| s.value),
+            "authors" => {
+                def.authors = ctx
+                    .strings(value, key)
+                    .into_iter()
+                    .map(|s| s.value)
+                    .collect()
+            }
+            "date" => def.date = ctx.date(value, key).map(|d| d.value),
+            "url" => def.url = ctx.url(value, key).map(|s| s.value),
+            "archive_url" => def.archive_url = ctx.url(value, key).map(|s| s.value),
+            "accessed" => def.accessed = ctx.date(value, key).map(|d| d.value),
+            "grade" => def.grade = read_grade(ctx, value),
+            "confidential" => def.confidential = ctx.bool(value, key).unwrap_or(true),
+            _ => def.notes = ctx.string(value, key).map(|s| s.value),
+        }
+    }
+    for required in ["id", "title"] {
+        if !entries.iter().any(|(k, _)| *k == required) {
+            ctx.missing(item, required, what);
+        }
+    }
+    // A source with a bad optional field is still registered, so that citing it does not add
+    // a second, misleading "unknown source" error.
+    def.id = id?;
+    def.title = title?;
+    Some(def)
+}
+
+fn read_grade(ctx: &mut Ctx, value: &Node) -> Option<String> {
+    let grade = ctx.string(value, "grade")?;
+    let b = grade.value.as_bytes();
+    if b.len() == 2 && (b'A'..=b'F').contains(&b[0]) && (b'1'..=b'6').contains(&b[1]) {
+        Some(grade.value)
+    } else {
+        ctx.error(
+            value,
+            format!("`{}` is not an Admiralty grade", grade.value),
+        );
+        if let Some(d) = ctx.diags.last_mut() {
+            d.help =
+                Some("grades run from A1 to F6: reliability A–F, then credibility 1–6".to_string());
+        }
+        None
+    }
+}
+
+/// Reads one entity.
+pub fn read_entity(ctx: &mut Ctx, item: &Node) -> Option<EntityDef> {
+    let what = "an entity";
+    let entries = ctx.entries(item, what, ENTITY_FIELDS)?;
+    let (mut id, mut name, mut kind) = (None, None, None);
+    let mut aliases = Vec::new();
+    let mut description = None;
+    let mut classification = Classification::Public;
+    let mut extra = serde_json::Value::Object(Default::default());
+    for (key, value) in &entries {
+        let value = *value;
+        match *key {
+            "id" => id = ctx.id(value, key),
+            "name" => name = ctx.string(value, key).map(|s| s.value),
+            "kind" => kind = ctx.choice(value, key, EntityKind::ALL),
+            "aliases" => {
+                aliases = ctx
+                    .strings(value, key)
+                    .into_iter()
+                    .map(|s| s.value)
+                    .collect()
+            }
+            "description" => description = ctx.string(value, key),
+            "classification" => {
+                classification = ctx
+                    .choice(value, key, Classification::ALL)
+                    .unwrap_or(Classification::Restricted)
+            }
+            _ => {
+                extra = match &value.value {
+                    yaml::Value::Map(_) => value.to_json(),
+                    _ => {
+                        ctx.error(
+                            value,
+                            format!("`extra` must be a map, found {}", value.kind_name()),
+                        );
+                        extra
+                    }
+                }
+            }
+        }
+    }
+    for required in ["id", "name", "kind"] {
+        if !entries.iter().any(|(k, _)| *k == required) {
+            ctx.missing(item, required, what);
+        }
+    }
+    Some(EntityDef {
+        id: id?,
+        name: name?,
+        kind: kind?,
+        aliases,
+        description,
+        classification,
+        extra,
+    })
+}
+
+/// Reads a YAML list file (`entities.yaml`, `sources.yaml`), each entry on its own.
+pub fn read_list<T>(
+    file: &str,
+    text: &str,
+    diags: &mut Vec<Diagnostic>,
+    read: fn(&mut Ctx, &Node) -> Option<T>,
+) -> Vec<T> {
+    let root = match yaml::parse(text) {
+        Ok(Some(root)) => root,
+        Ok(None) => return Vec::new(),
+        Err(err) => {
+            let at = err.offset.min(text.len());
+            diags.push(Diagnostic::error(
+                file,
+                at..at,
+                format!("bad YAML: {}", err.message),
+            ));
+            return Vec::new();
+        }
+    };
+    let mut ctx = Ctx {
+        file,
+        base: 0,
+        diags,
+    };
+    let yaml::Value::List(items) = &root.value else {
+        ctx.error(
+            &root,
+            format!(
+                "{file} must be a YAML list (each entry starting with `- `), found {}",
+                root.kind_name()
+            ),
+        );
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| read(&mut ctx, item))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_bad_entry_does_not_hide_the_others() {
+        let text = "- id: a\n  name: A\n  kind: person\n- id: b\n  name: B\n  kind: persn\n- id: c\n  name: C\n  kind: place\n";
+        let mut diags = Vec::new();
+        let entities = read_list("content/entities.yaml", text, &mut diags, read_entity);
+        assert_eq!(
+            entities
+                .iter()
+                .map(|e| e.id.value.as_str())
+                .collect::<Vec<_>>(),
+            ["a", "c"]
+        );
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].help.as_deref(), Some("did you mean `person`?"));
+    }
+
+    #[test]
+    fn bad_grade_and_url_scheme() {
+        let text = "- id: s\n  title: S\n  grade: G9\n  url: javascript:alert(1)\n";
+        let mut diags = Vec::new();
+        read_list("content/sources.yaml", text, &mut diags, read_source);
+        assert_eq!(diags.len(), 2, "{diags:?}");
+    }
+}

@@ -1,0 +1,671 @@
+//! A dossier body: pulldown-cmark events plus casefile's references, recognised once.
+//!
+//! Citations (`[@src, p. 4]`, `[@a; @b]`) are found in text only, never in code or e-mail
+//! addresses; wiki-links (`[[id#heading|text]]`) come from pulldown-cmark's wiki-link
+//! extension; footnote definitions are lifted out of the flow. Text in, pieces and
+//! diagnostics out; no disk.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+
+use crate::diagnostics::Diagnostic;
+use crate::model::Spanned;
+
+/// Largest nesting of block quotes and lists accepted in a body.
+pub const MAX_NESTING: usize = 64;
+
+/// One source at a citation point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawCite {
+    /// The source id as written, with its span.
+    pub key: Spanned<String>,
+    /// Locator such as `p. 4`.
+    pub locator: Option<String>,
+}
+
+/// A body as parsed, before ids are resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawPiece {
+    /// An ordinary Markdown event.
+    Markdown(Event<'static>),
+    /// A citation point.
+    Cite(Vec<RawCite>),
+    /// A footnote reference.
+    FootnoteRef(Spanned<String>),
+    /// Start of a `[[…]]` link.
+    WikiStart {
+        /// Target id with its span.
+        target: Spanned<String>,
+        /// Heading slug after `#`.
+        heading: Option<String>,
+        /// The author gave own link text (`[[id|text]]`).
+        has_text: bool,
+    },
+    /// End of a `[[…]]` link.
+    WikiEnd,
+}
+
+/// A footnote definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FootnoteDef {
+    /// Its label with the span of the definition.
+    pub label: Spanned<String>,
+    /// Its content.
+    pub pieces: Vec<RawPiece>,
+}
+
+/// A heading with its anchor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadingInfo {
+    /// Level 1–6.
+    pub level: u8,
+    /// Plain text.
+    pub text: String,
+    /// Anchor slug, unique in the body.
+    pub anchor: String,
+}
+
+/// A parsed body.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Body {
+    /// The flow, footnote definitions removed.
+    pub pieces: Vec<RawPiece>,
+    /// Footnote definitions, in document order.
+    pub footnotes: Vec<FootnoteDef>,
+    /// Headings in order.
+    pub headings: Vec<HeadingInfo>,
+    /// Image paths as written, with spans.
+    pub images: Vec<Spanned<String>>,
+    /// Plain text, for search.
+    pub plain_text: String,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_WIKILINKS
+}
+
+/// Parses a Markdown body that starts at byte `offset` of `file`.
+pub fn parse_body(file: &str, text: &str, offset: usize, diags: &mut Vec<Diagnostic>) -> Body {
+    let mut walker = Walker::new(file, text, offset, diags);
+    for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
+        walker.event(event, range);
+    }
+    walker.finish()
+}
+
+/// Parses inline Markdown (a summary, a timeline event) and drops the paragraph around it.
+pub fn parse_inline(
+    file: &str,
+    text: &str,
+    offset: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<RawPiece> {
+    let body = parse_body(file, text, offset, diags);
+    body.pieces
+        .into_iter()
+        .filter(|p| {
+            !matches!(
+                p,
+                RawPiece::Markdown(Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph))
+            )
+        })
+        .collect()
+}
+
+/// The URL slug of a text: accents folded, lowercase, words joined by `-`.
+pub fn slug(text: &str) -> String {
+    let folded = deunicode::deunicode(text).to_lowercase();
+    let mut out = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+        } else if (c.is_whitespace() || c == '-') && !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+enum LinkKind {
+    Wiki,
+    Kept,
+    Dropped,
+}
+
+struct Walker<'a, 'd> {
+    file: &'a str,
+    text: &'a str,
+    offset: usize,
+    diags: &'d mut Vec<Diagnostic>,
+    body: Body,
+    /// Where pieces go: the flow, or the footnote being defined.
+    footnote: Option<FootnoteDef>,
+    run: Option<(String, Range<usize>)>,
+    links: Vec<LinkKind>,
+    heading: Option<(usize, u8, Option<String>, String)>,
+    used_anchors: BTreeSet<String>,
+    code_depth: usize,
+    nesting: usize,
+    warned_html: bool,
+}
+
+impl<'a, 'd> Walker<'a, 'd> {
+    fn new(file: &'a str, text: &'a str, offset: usize, diags: &'d mut Vec<Diagnostic>) -> Self {
+        Walker {
+            file,
+            text,
+            offset,
+            diags,
+            body: Body::default(),
+            footnote: None,
+            run: None,
+            links: Vec::new(),
+            heading: None,
+            used_anchors: BTreeSet::new(),
+            code_depth: 0,
+            nesting: 0,
+            warned_html: false,
+        }
+    }
+
+    fn span(&self, range: &Range<usize>) -> Range<usize> {
+        self.offset + range.start..self.offset + range.end
+    }
+
+    fn push(&mut self, piece: RawPiece) {
+        match &mut self.footnote {
+            Some(def) => def.pieces.push(piece),
+            None => self.body.pieces.push(piece),
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, range: Range<usize>) {
+        if let Event::Text(text) = &event {
+            if let Some((_, _, _, heading_text)) = &mut self.heading {
+                heading_text.push_str(text);
+            }
+            self.body.plain_text.push_str(text);
+            if self.code_depth == 0 {
+                match &mut self.run {
+                    Some((run, r)) => {
+                        run.push_str(text);
+                        r.end = range.end;
+                    }
+                    None => self.run = Some((text.to_string(), range)),
+                }
+                return;
+            }
+        }
+        self.flush_run();
+        match event {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                let index = self.current_len();
+                self.heading = Some((index, level as u8, id.map(|i| i.to_string()), String::new()));
+                self.push_md(Event::Start(Tag::Heading {
+                    level,
+                    id: None,
+                    classes,
+                    attrs,
+                }));
+            }
+            Event::End(TagEnd::Heading(level)) => {
+                self.end_heading();
+                self.push_md(Event::End(TagEnd::Heading(level)));
+            }
+            Event::Code(code) => {
+                if let Some((_, _, _, heading_text)) = &mut self.heading {
+                    heading_text.push_str(&code);
+                }
+                self.body.plain_text.push_str(&code);
+                self.push_md(Event::Code(code));
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                self.code_depth += 1;
+                self.push_md(Event::Start(Tag::CodeBlock(kind)));
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                self.code_depth = self.code_depth.saturating_sub(1);
+                self.push_md(Event::End(TagEnd::CodeBlock));
+            }
+            Event::Start(Tag::Link {
+                link_type: LinkType::WikiLink { has_pothole },
+                dest_url,
+                ..
+            }) => {
+                self.wiki_start(&dest_url, has_pothole, &range);
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                if is_allowed_link(&dest_url) {
+                    self.links.push(LinkKind::Kept);
+                    self.push_md(Event::Start(Tag::Link {
+                        link_type,
+                        dest_url,
+                        title,
+                        id,
+                    }));
+                } else {
+                    self.links.push(LinkKind::Dropped);
+                    let message = format!("link to `{dest_url}` is rendered as plain text");
+                    let diag = Diagnostic::warning(self.file, self.span(&range), message).with_help(
+                        "links go to http, https or mailto addresses or #anchors; use [[id]] to link a dossier or entity",
+                    );
+                    self.diags.push(diag);
+                }
+            }
+            Event::End(TagEnd::Link) => match self.links.pop() {
+                Some(LinkKind::Wiki) => self.push(RawPiece::WikiEnd),
+                Some(LinkKind::Kept) => self.push_md(Event::End(TagEnd::Link)),
+                _ => {}
+            },
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                self.image(&dest_url, &range);
+                self.push_md(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            Event::FootnoteReference(label) => {
+                let span = self.span(&range);
+                self.push(RawPiece::FootnoteRef(Spanned::new(label.to_string(), span)));
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                let span = self.span(&(range.start..range.start + label.len() + 3));
+                let def = FootnoteDef {
+                    label: Spanned::new(label.to_string(), span),
+                    pieces: Vec::new(),
+                };
+                if let Some(previous) = self.footnote.replace(def) {
+                    self.body.footnotes.push(previous);
+                }
+            }
+            Event::End(TagEnd::FootnoteDefinition) => {
+                if let Some(def) = self.footnote.take() {
+                    self.body.footnotes.push(def);
+                }
+            }
+            Event::Html(_) | Event::InlineHtml(_) => {
+                if !self.warned_html {
+                    self.warned_html = true;
+                    let diag = Diagnostic::warning(
+                        self.file,
+                        self.span(&range),
+                        "raw HTML is left out of the PDF",
+                    )
+                    .with_help("the site keeps only harmless markup; write Markdown where you can");
+                    self.diags.push(diag);
+                }
+                self.push_md(event);
+            }
+            Event::Start(tag @ (Tag::BlockQuote(_) | Tag::List(_) | Tag::Item)) => {
+                self.nesting += 1;
+                if self.nesting == MAX_NESTING + 1 {
+                    let diag = Diagnostic::error(
+                        self.file,
+                        self.span(&range),
+                        format!("lists and quotes are nested deeper than {MAX_NESTING} levels"),
+                    );
+                    self.diags.push(diag);
+                }
+                self.push_md(Event::Start(tag));
+            }
+            Event::End(end @ (TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item)) => {
+                self.nesting = self.nesting.saturating_sub(1);
+                self.push_md(Event::End(end));
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                self.body.plain_text.push(' ');
+                self.push_md(event);
+            }
+            Event::End(TagEnd::Paragraph) => {
+                self.body.plain_text.push('\n');
+                self.push_md(event);
+            }
+            other => self.push_md(other),
+        }
+    }
+
+    fn current_len(&self) -> usize {
+        match &self.footnote {
+            Some(def) => def.pieces.len(),
+            None => self.body.pieces.len(),
+        }
+    }
+
+    fn push_md(&mut self, event: Event<'_>) {
+        self.push(RawPiece::Markdown(event.into_static()));
+    }
+
+    fn end_heading(&mut self) {
+        let Some((index, level, explicit, text)) = self.heading.take() else {
+            return;
+        };
+        let anchor = match explicit {
+            Some(id) => id,
+            None => {
+                let base = match slug(&text) {
+                    s if s.is_empty() => "section".to_string(),
+                    s => s,
+                };
+                let mut anchor = base.clone();
+                let mut n = 1;
+                while self.used_anchors.contains(&anchor) {
+                    anchor = format!("{base}-{n}");
+                    n += 1;
+                }
+                anchor
+            }
+        };
+        self.used_anchors.insert(anchor.clone());
+        let pieces = match &mut self.footnote {
+            Some(def) => &mut def.pieces,
+            None => &mut self.body.pieces,
+        };
+        if let Some(RawPiece::Markdown(Event::Start(Tag::Heading { id, .. }))) =
+            pieces.get_mut(index)
+        {
+            *id = Some(CowStr::from(anchor.clone()));
+        }
+        self.body.headings.push(HeadingInfo {
+            level,
+            text: text.trim().to_string(),
+            anchor,
+        });
+    }
+
+    fn wiki_start(&mut self, dest: &str, has_text: bool, range: &Range<usize>) {
+        self.links.push(LinkKind::Wiki);
+        // Point at the target inside `[[…]]`.
+        let source = &self.text[range.clone()];
+        let start = range.start + source.find(dest).unwrap_or(0);
+        let span = self.span(&(start..start + dest.len()));
+        let (id, heading) = match dest.split_once('#') {
+            Some((id, heading)) => (id.trim(), Some(heading.trim().to_string())),
+            None => (dest.trim(), None),
+        };
+        self.push(RawPiece::WikiStart {
+            target: Spanned::new(id.to_string(), span),
+            heading,
+            has_text,
+        });
+    }
+
+    fn image(&mut self, dest: &str, range: &Range<usize>) {
+        let span = self.span(range);
+        if dest.starts_with("http://") || dest.starts_with("https://") || dest.starts_with("//") {
+            let diag = Diagnostic::error(self.file, span, format!("remote image `{dest}`"))
+                .with_help("builds run offline and PDFs embed what they show: save the image under content/ and use a relative path");
+            self.diags.push(diag);
+        } else {
+            self.body.images.push(Spanned::new(dest.to_string(), span));
+        }
+    }
+
+    /// Scans a run of text for citations and stray footnote references.
+    fn flush_run(&mut self) {
+        let Some((run, range)) = self.run.take() else {
+            return;
+        };
+        let source = &self.text[range.clone()];
+        let mut cursor = 0; // position in `source` for locating keys
+        let mut rest = run.as_str();
+        while let Some(open) = rest.find('[') {
+            let after = &rest[open + 1..];
+            let close = after.find(']');
+            if let (Some(inner), true) = (close.map(|c| &after[..c]), after.starts_with('@')) {
+                if let Some(items) = self.citation(inner, source, &mut cursor, &range) {
+                    self.push_text(&rest[..open]);
+                    self.push(RawPiece::Cite(items));
+                    rest = &after[inner.len() + 1..];
+                    continue;
+                }
+            }
+            if let (Some(c), true) = (close, after.starts_with('^')) {
+                let label = &after[1..c];
+                if !label.is_empty() && !label.contains(char::is_whitespace) {
+                    let at = source[cursor..]
+                        .find(&format!("[^{label}]"))
+                        .map_or(0, |i| cursor + i);
+                    let span = self.span(&(range.start + at..range.start + at + label.len() + 3));
+                    let diag = Diagnostic::error(
+                        self.file,
+                        span,
+                        format!("footnote `[^{label}]` has no definition"),
+                    )
+                    .with_help(format!("add a line `[^{label}]: …` with the note's text"));
+                    self.diags.push(diag);
+                }
+            }
+            self.push_text(&rest[..open + 1]);
+            rest = after;
+        }
+        self.push_text(rest);
+    }
+
+    fn push_text(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        if let Some(RawPiece::Markdown(Event::Text(previous))) = self.last_piece_mut() {
+            let joined = format!("{previous}{text}");
+            *previous = CowStr::from(joined);
+            return;
+        }
+        self.push(RawPiece::Markdown(Event::Text(CowStr::from(
+            text.to_string(),
+        ))));
+    }
+
+    fn last_piece_mut(&mut self) -> Option<&mut RawPiece> {
+        match &mut self.footnote {
+            Some(def) => def.pieces.last_mut(),
+            None => self.body.pieces.last_mut(),
+        }
+    }
+
+    /// Reads `@a, p. 4; @b` (the inside of `[…]`). `None` if it is not a citation.
+    fn citation(
+        &mut self,
+        inner: &str,
+        source: &str,
+        cursor: &mut usize,
+        range: &Range<usize>,
+    ) -> Option<Vec<RawCite>> {
+        let mut items = Vec::new();
+        for part in inner.split(';') {
+            let part = part.trim();
+            let body = part.strip_prefix('@')?;
+            let (key, locator) = match body.split_once(',') {
+                Some((key, locator)) => (
+                    key.trim(),
+                    Some(locator.trim().to_string()).filter(|l| !l.is_empty()),
+                ),
+                None => (body.trim(), None),
+            };
+            if key.is_empty() || key.contains(char::is_whitespace) {
+                return None;
+            }
+            let needle = format!("@{key}");
+            let at = source[*cursor..].find(&needle).map(|i| *cursor + i);
+            if let Some(at) = at {
+                *cursor = at + needle.len();
+            }
+            let start = range.start + at.map_or(0, |a| a + 1);
+            let span = self.span(&(start..start + key.len()));
+            items.push(RawCite {
+                key: Spanned::new(key.to_string(), span),
+                locator,
+            });
+        }
+        Some(items)
+    }
+
+    fn finish(mut self) -> Body {
+        self.flush_run();
+        if let Some(def) = self.footnote.take() {
+            self.body.footnotes.push(def);
+        }
+        self.body
+    }
+}
+
+/// Links an author may write in Markdown: web and mail addresses, and anchors in the page.
+pub fn is_allowed_link(dest: &str) -> bool {
+    let lower = dest.trim_start().to_ascii_lowercase();
+    lower.starts_with("https://")
+        || lower.starts_with("http://")
+        || lower.starts_with("mailto:")
+        || lower.starts_with('#')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (Body, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        let body = parse_body("d.md", text, 0, &mut diags);
+        (body, diags)
+    }
+
+    fn cites(body: &Body) -> Vec<Vec<(String, Option<String>)>> {
+        body.pieces
+            .iter()
+            .filter_map(|p| match p {
+                RawPiece::Cite(items) => Some(
+                    items
+                        .iter()
+                        .map(|c| (c.key.value.clone(), c.locator.clone()))
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn citations_with_locators_and_several_sources() {
+        let text = "One[@a, p. 2] and two [@b; @c, pp. 3-5].";
+        let (body, diags) = parse(text);
+        assert!(diags.is_empty());
+        let found = cites(&body);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0], vec![("a".to_string(), Some("p. 2".to_string()))]);
+        assert_eq!(found[1][1], ("c".to_string(), Some("pp. 3-5".to_string())));
+        let RawPiece::Cite(items) = &body
+            .pieces
+            .iter()
+            .find(|p| matches!(p, RawPiece::Cite(_)))
+            .unwrap()
+        else {
+            unreachable!()
+        };
+        assert_eq!(&text[items[0].key.span.clone()], "a");
+    }
+
+    #[test]
+    fn no_citations_in_code_or_email() {
+        let (body, _) = parse("Write to press@sedena.gob.mx, `[@not]`.\n\n```\n[@code]\n```\n");
+        assert!(cites(&body).is_empty());
+    }
+
+    #[test]
+    fn headings_get_folded_unique_anchors() {
+        let (body, _) =
+            parse("## Almoloya de Juárez\n\n## Almoloya de Juárez\n\n## Own {#own-id}\n");
+        let anchors: Vec<_> = body.headings.iter().map(|h| h.anchor.as_str()).collect();
+        assert_eq!(
+            anchors,
+            ["almoloya-de-juarez", "almoloya-de-juarez-1", "own-id"]
+        );
+    }
+
+    #[test]
+    fn wiki_links_with_heading_and_text() {
+        let text = "See [[case-1#the-offer|the offer]] and [[sedena]].";
+        let (body, _) = parse(text);
+        let links: Vec<_> = body
+            .pieces
+            .iter()
+            .filter_map(|p| match p {
+                RawPiece::WikiStart {
+                    target,
+                    heading,
+                    has_text,
+                } => Some((
+                    target.value.clone(),
+                    heading.clone(),
+                    *has_text,
+                    target.span.clone(),
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(links[0].0, "case-1");
+        assert_eq!(links[0].1.as_deref(), Some("the-offer"));
+        assert!(links[0].2);
+        assert_eq!(&text[links[1].3.clone()], "sedena");
+        assert!(!links[1].2);
+    }
+
+    #[test]
+    fn footnotes_are_lifted_out() {
+        let (body, diags) = parse("Text[^a].\n\n[^a]: The note.\n\nAfter.");
+        assert!(diags.is_empty());
+        assert_eq!(body.footnotes.len(), 1);
+        assert!(body
+            .pieces
+            .iter()
+            .any(|p| matches!(p, RawPiece::FootnoteRef(l) if l.value == "a")));
+    }
+
+    #[test]
+    fn undefined_footnote_is_an_error() {
+        let (_, diags) = parse("Text[^missing].\n");
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags[0].message.contains("[^missing]"));
+    }
+
+    #[test]
+    fn unsafe_links_become_text_with_a_warning() {
+        let (body, diags) = parse("[x](javascript:alert(1)) [y](other.md)");
+        assert_eq!(diags.len(), 2);
+        assert!(!body
+            .pieces
+            .iter()
+            .any(|p| matches!(p, RawPiece::Markdown(Event::Start(Tag::Link { .. })))));
+    }
+
+    #[test]
+    fn slugs_fold_accents() {
+        assert_eq!(slug("Almoloya de Juárez"), "almoloya-de-juarez");
+        assert_eq!(slug("State of Mexico"), "state-of-mexico");
+        assert_eq!(slug("  What's new?  "), "whats-new");
+    }
+}

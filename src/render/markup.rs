@@ -1,0 +1,184 @@
+//! Dossier text (body, notes, summaries) to HTML: the model's pieces become pulldown-cmark
+//! events and pulldown-cmark writes the HTML. Raw HTML from authors goes through a
+//! sanitizer; every other piece of markup comes from events, so it is escaped by the writer.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
+
+use crate::model::{CiteEntry, LinkTarget, NotePart, Piece};
+use crate::resolve::body::WITHHELD;
+
+/// Keeps only harmless markup from raw HTML: no scripts, event handlers or styles, and URLs
+/// only when absolute `http`, `https` or `mailto`, or a `#fragment`.
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .url_relative(ammonia::UrlRelative::Custom(Box::new(keep_fragment_only)))
+        .link_rel(Some("noopener noreferrer"));
+    builder
+});
+
+fn keep_fragment_only(url: &str) -> Option<Cow<'_, str>> {
+    url.starts_with('#').then_some(Cow::Borrowed(url))
+}
+
+/// Sanitizes an author's raw HTML.
+pub fn sanitize(html: &str) -> String {
+    SANITIZER.clean(html).to_string()
+}
+
+/// Where links of a page go: the relative way up to the site root.
+#[derive(Debug, Clone)]
+pub struct PageLinks {
+    /// `""` on the site root, `"../../"` on `dossiers/ID/index.html`.
+    pub root: String,
+}
+
+impl PageLinks {
+    /// The URL of a `[[…]]` target from this page.
+    pub fn target(&self, target: &LinkTarget) -> String {
+        match target {
+            LinkTarget::Dossier {
+                id,
+                heading: Some(h),
+            } => format!("{}dossiers/{id}/index.html#{h}", self.root),
+            LinkTarget::Dossier { id, heading: None } => {
+                format!("{}dossiers/{id}/index.html", self.root)
+            }
+            LinkTarget::Entity { id } => format!("{}entities/{id}/index.html", self.root),
+        }
+    }
+
+    /// The URL of an image (a path relative to `content/`).
+    pub fn media(&self, path: &str) -> String {
+        format!("{}media/{path}", self.root)
+    }
+}
+
+/// Renders pieces to HTML.
+pub fn to_html(pieces: &[Piece], links: &PageLinks) -> String {
+    let mut events: Vec<Event<'static>> = Vec::with_capacity(pieces.len());
+    let mut html_block = String::new();
+    for piece in pieces {
+        if let Piece::Markdown(Event::Html(html)) = piece {
+            html_block.push_str(html);
+            continue;
+        }
+        if !html_block.is_empty() {
+            events.push(Event::Html(CowStr::from(sanitize(&std::mem::take(
+                &mut html_block,
+            )))));
+        }
+        push_piece(piece, links, &mut events);
+    }
+    if !html_block.is_empty() {
+        events.push(Event::Html(CowStr::from(sanitize(&html_block))));
+    }
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, events.into_iter());
+    out
+}
+
+fn push_piece(piece: &Piece, links: &PageLinks, events: &mut Vec<Event<'static>>) {
+    match piece {
+        Piece::Markdown(Event::InlineHtml(html)) => {
+            events.push(Event::InlineHtml(CowStr::from(sanitize(html))))
+        }
+        Piece::Markdown(Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        })) => {
+            events.push(Event::Start(Tag::Image {
+                link_type: *link_type,
+                dest_url: CowStr::from(links.media(dest_url)),
+                title: title.clone(),
+                id: id.clone(),
+            }));
+        }
+        Piece::Markdown(event) => events.push(event.clone()),
+        Piece::NoteRef { number, anchor } => {
+            // The anchor and number are generated (`cf-ref-3`), never author text.
+            events.push(Event::InlineHtml(CowStr::from(format!(
+                "<sup class=\"note-ref\"><a href=\"#cf-note-{number}\" id=\"{anchor}\" role=\"doc-noteref\">{number}</a></sup>"
+            ))));
+        }
+        Piece::InlineCitation(entries) => {
+            events.push(Event::Text(CowStr::from(" (")));
+            push_citation(entries, events);
+            events.push(Event::Text(CowStr::from(")")));
+        }
+        Piece::LinkStart(target) => events.push(Event::Start(Tag::Link {
+            link_type: LinkType::Inline,
+            dest_url: CowStr::from(links.target(target)),
+            title: CowStr::from(""),
+            id: CowStr::from(""),
+        })),
+        Piece::LinkEnd => events.push(Event::End(TagEnd::Link)),
+        Piece::Withheld => events.push(Event::Text(CowStr::from(WITHHELD))),
+    }
+}
+
+/// The events of a citation's wording: titles in italics, URLs linked.
+pub fn push_citation(entries: &[CiteEntry], events: &mut Vec<Event<'static>>) {
+    for (i, entry) in entries.iter().enumerate() {
+        if i > 0 {
+            events.push(Event::Text(CowStr::from("; ")));
+        }
+        for part in &entry.parts {
+            match part {
+                NotePart::Title(title) => {
+                    events.push(Event::Start(Tag::Emphasis));
+                    events.push(Event::Text(CowStr::from(title.clone())));
+                    events.push(Event::End(TagEnd::Emphasis));
+                }
+                NotePart::Text(text) => events.push(Event::Text(CowStr::from(text.clone()))),
+                NotePart::Url(url) => {
+                    events.push(Event::Start(Tag::Link {
+                        link_type: LinkType::Autolink,
+                        dest_url: CowStr::from(url.clone()),
+                        title: CowStr::from(""),
+                        id: CowStr::from(""),
+                    }));
+                    events.push(Event::Text(CowStr::from(url.clone())));
+                    events.push(Event::End(TagEnd::Link));
+                }
+            }
+        }
+    }
+}
+
+/// A citation's wording as HTML.
+pub fn citation_html(entries: &[CiteEntry]) -> String {
+    let mut events = Vec::new();
+    push_citation(entries, &mut events);
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, events.into_iter());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitizer_removes_scripts_handlers_and_unsafe_urls() {
+        let dirty = r##"<p onclick="x()">Hi<script>alert(1)</script> <a href="javascript:alert(1)">a</a> <a href="#n">b</a> <a href="rel/x">c</a> <a href="https://ok.org">d</a> <img src=x onerror=alert(1)><a href="&#8195;javascript:alert(1)">e</a></p>"##;
+        let clean = sanitize(dirty);
+        assert!(!clean.contains("script"), "{clean}");
+        assert!(
+            !clean.contains("onclick") && !clean.contains("onerror"),
+            "{clean}"
+        );
+        assert!(!clean.contains("javascript"), "{clean}");
+        assert!(clean.contains("href=\"#n\""), "{clean}");
+        assert!(!clean.contains("rel/x"), "{clean}");
+        assert!(clean.contains("https://ok.org"), "{clean}");
+        assert!(clean.contains("Hi"), "{clean}");
+    }
+}

@@ -1,0 +1,3 @@
+//! Rendering the resolved site: HTML pages through tera, PDFs through typst.
+
+pub mod markup;

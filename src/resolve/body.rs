@@ -1,0 +1,293 @@
+//! Bodies, summaries and timeline events turned into model pieces: citation notes and
+//! footnotes numbered together in order of first reference, `[[…]]` links resolved against
+//! what this build publishes (anything else becomes `[withheld]`).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use pulldown_cmark::{CowStr, Event, Tag};
+
+use crate::model::{CiteEntry, LinkTarget, Note, NoteContent, NotePart, Piece, Source};
+use crate::parse::markdown::{RawCite, RawPiece};
+use crate::resolve::validate::content_path;
+use crate::resolve::Published;
+
+/// Text shown in place of a link to something this build leaves out.
+pub const WITHHELD: &str = "[withheld]";
+
+/// What resolving one dossier's text found besides the pieces.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Notes in number order.
+    pub notes: Vec<Note>,
+    /// Published dossiers linked, in order (duplicates possible).
+    pub dossier_links: Vec<usize>,
+    /// Published entities linked, in order (duplicates possible).
+    pub entity_links: Vec<usize>,
+}
+
+/// Resolves the texts of one dossier. Notes are numbered across calls in call order, so
+/// call [`BodyResolver::body`] first.
+pub struct BodyResolver<'a> {
+    published: &'a Published<'a>,
+    dossier: usize,
+    file: &'a str,
+    footnotes: BTreeMap<&'a str, &'a [RawPiece]>,
+    numbers: BTreeMap<String, u32>,
+    queue: VecDeque<(u32, &'a [RawPiece])>,
+    found: Found,
+}
+
+impl<'a> BodyResolver<'a> {
+    /// A resolver for dossier `dossier` (index into the parsed dossiers).
+    pub fn new(published: &'a Published<'a>, dossier: usize) -> Self {
+        let parsed = &published.parsed[dossier];
+        let footnotes = parsed
+            .body
+            .footnotes
+            .iter()
+            .map(|f| (f.label.value.as_str(), f.pieces.as_slice()))
+            .collect();
+        BodyResolver {
+            published,
+            dossier,
+            file: &parsed.file,
+            footnotes,
+            numbers: BTreeMap::new(),
+            queue: VecDeque::new(),
+            found: Found::default(),
+        }
+    }
+
+    /// A resolver for catalog text (entity descriptions): no local sources, no footnotes.
+    pub fn for_catalog(published: &'a Published<'a>, file: &'a str) -> Self {
+        BodyResolver {
+            published,
+            dossier: usize::MAX,
+            file,
+            footnotes: BTreeMap::new(),
+            numbers: BTreeMap::new(),
+            queue: VecDeque::new(),
+            found: Found::default(),
+        }
+    }
+
+    /// The body: citations and footnote references become numbered notes; then the texts of
+    /// the footnotes referenced, in which citations stay inline.
+    pub fn body(&mut self, raw: &'a [RawPiece]) -> Vec<Piece> {
+        let pieces = self.flow(raw, false);
+        while let Some((number, raw)) = self.queue.pop_front() {
+            let content = self.flow(raw, true);
+            if let Some(note) = self.found.notes.iter_mut().find(|n| n.number == number) {
+                note.content = NoteContent::Footnote(content);
+            }
+        }
+        pieces
+    }
+
+    /// Inline text (summary, timeline event, entity description): citations stay inline.
+    pub fn inline(&mut self, raw: &'a [RawPiece]) -> Vec<Piece> {
+        self.flow(raw, true)
+    }
+
+    /// Everything found so far.
+    pub fn finish(self) -> Found {
+        self.found
+    }
+
+    fn flow(&mut self, raw: &'a [RawPiece], inline_cites: bool) -> Vec<Piece> {
+        let mut out = Vec::with_capacity(raw.len());
+        // Inside a `[[…]]`: whether its own text is being skipped, and whether it was opened.
+        let mut link: Option<(bool, bool)> = None;
+        for piece in raw {
+            if let Some((skip, _)) = link {
+                if skip && !matches!(piece, RawPiece::WikiEnd) {
+                    continue;
+                }
+            }
+            match piece {
+                RawPiece::Markdown(event) => out.push(Piece::Markdown(self.event(event))),
+                RawPiece::Cite(items) if inline_cites => {
+                    out.push(Piece::InlineCitation(self.entries(items)))
+                }
+                RawPiece::Cite(items) => {
+                    let number = self.next_number();
+                    let anchor = format!("cf-ref-{number}");
+                    let content = NoteContent::Citation(self.entries(items));
+                    self.found.notes.push(Note {
+                        number,
+                        refs: vec![anchor.clone()],
+                        content,
+                    });
+                    out.push(Piece::NoteRef { number, anchor });
+                }
+                RawPiece::FootnoteRef(label) => out.extend(self.footnote_ref(&label.value)),
+                RawPiece::WikiStart {
+                    target,
+                    heading,
+                    has_text,
+                } => {
+                    let (piece, title) = self.wiki(&target.value, heading.as_deref());
+                    match piece {
+                        Some(Piece::Withheld) => {
+                            out.push(Piece::Withheld);
+                            link = Some((true, false));
+                        }
+                        Some(start) => {
+                            out.push(start);
+                            if !has_text {
+                                out.push(Piece::Markdown(Event::Text(CowStr::from(title))));
+                            }
+                            link = Some((!has_text, true));
+                        }
+                        None => link = Some((false, false)),
+                    }
+                }
+                RawPiece::WikiEnd => {
+                    if let Some((_, true)) = link.take() {
+                        out.push(Piece::LinkEnd);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn next_number(&self) -> u32 {
+        self.found.notes.len() as u32 + 1
+    }
+
+    fn footnote_ref(&mut self, label: &str) -> Option<Piece> {
+        if let Some(&number) = self.numbers.get(label) {
+            let note = self.found.notes.iter_mut().find(|n| n.number == number)?;
+            let anchor = format!("cf-ref-{number}-{}", note.refs.len() + 1);
+            note.refs.push(anchor.clone());
+            return Some(Piece::NoteRef { number, anchor });
+        }
+        // An undefined footnote was reported by validation; it gets no note.
+        let raw = *self.footnotes.get(label)?;
+        let number = self.next_number();
+        let anchor = format!("cf-ref-{number}");
+        self.numbers.insert(label.to_string(), number);
+        self.found.notes.push(Note {
+            number,
+            refs: vec![anchor.clone()],
+            content: NoteContent::Footnote(Vec::new()),
+        });
+        self.queue.push_back((number, raw));
+        Some(Piece::NoteRef { number, anchor })
+    }
+
+    fn event(&self, event: &Event<'static>) -> Event<'static> {
+        match event {
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest = content_path(self.file, dest_url)
+                    .map_or_else(|| dest_url.clone(), CowStr::from);
+                Event::Start(Tag::Image {
+                    link_type: *link_type,
+                    dest_url: dest,
+                    title: title.clone(),
+                    id: id.clone(),
+                })
+            }
+            other => other.clone(),
+        }
+    }
+
+    fn entries(&self, items: &[RawCite]) -> Vec<CiteEntry> {
+        items
+            .iter()
+            .filter_map(|cite| {
+                let at = self.published.index.source(self.dossier, &cite.key.value)?;
+                let source = *self.published.source_index.get(&at)?;
+                let parts = note_parts(&self.published.sources[source], cite.locator.as_deref());
+                Some(CiteEntry {
+                    source: Some(source),
+                    parts,
+                })
+            })
+            .collect()
+    }
+
+    /// The start piece for a `[[…]]` link and the target's title or name.
+    fn wiki(&mut self, id: &str, heading: Option<&str>) -> (Option<Piece>, String) {
+        use crate::resolve::index::Named;
+        match self.published.index.names.get(id) {
+            Some(&Named::Dossier(d)) if self.published.dossiers[d] => {
+                self.found.dossier_links.push(d);
+                let title = self.published.parsed[d]
+                    .meta
+                    .title
+                    .as_ref()
+                    .map(|t| t.value.clone())
+                    .unwrap_or_default();
+                let target = LinkTarget::Dossier {
+                    id: id.to_string(),
+                    heading: heading.map(str::to_string),
+                };
+                (Some(Piece::LinkStart(target)), title)
+            }
+            Some(&Named::Entity(e)) if self.published.entities[e] => {
+                self.found.entity_links.push(e);
+                let name = self.published.entity_defs[e].name.clone();
+                (
+                    Some(Piece::LinkStart(LinkTarget::Entity { id: id.to_string() })),
+                    name,
+                )
+            }
+            Some(_) => (Some(Piece::Withheld), String::new()),
+            None => (None, String::new()),
+        }
+    }
+}
+
+/// The wording of a citation of `source` with an optional locator: title, authors,
+/// publisher, date, locator, then the URL. A confidential source in a public build says only
+/// "Confidential source".
+pub fn note_parts(source: &Source, locator: Option<&str>) -> Vec<NotePart> {
+    let mut parts = Vec::new();
+    if source.anonymous {
+        parts.push(NotePart::Text(source.title.clone()));
+    } else {
+        parts.push(NotePart::Title(source.title.clone()));
+    }
+    let mut details = Vec::new();
+    if !source.authors.is_empty() {
+        details.push(source.authors.join(", "));
+    }
+    details.extend(source.publisher.clone());
+    details.extend(source.date.map(|d| d.display()));
+    details.extend(locator.map(str::to_string));
+    let mut text = String::new();
+    for detail in details {
+        text.push_str(", ");
+        text.push_str(&detail);
+    }
+    text.push('.');
+    parts.push(NotePart::Text(text));
+    if let Some(url) = &source.url {
+        parts.push(NotePart::Text(" ".to_string()));
+        parts.push(NotePart::Url(url.clone()));
+    }
+    parts
+}
+
+/// The plain-text wording of a set of citation entries (for tests and metadata).
+pub fn plain_wording(entries: &[CiteEntry]) -> String {
+    entries
+        .iter()
+        .map(|e| {
+            e.parts
+                .iter()
+                .map(|p| match p {
+                    NotePart::Title(t) | NotePart::Text(t) | NotePart::Url(t) => t.as_str(),
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

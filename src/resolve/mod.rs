@@ -1,0 +1,629 @@
+//! From parsed files to the one resolved model: ids indexed, every reference checked (on all
+//! content, whatever the profile), then the [`Site`] built with only what the profile may
+//! publish. Renderers receive the `Site` and nothing else.
+
+pub mod body;
+pub mod index;
+pub mod validate;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, SourceTexts};
+use crate::load::Project;
+use crate::model::*;
+use crate::parse::catalog::{EntityDef, SourceDef};
+use crate::parse::markdown::{self, RawPiece};
+use crate::parse::{self, ParsedDossier};
+use body::BodyResolver;
+use index::{Index, Named, SourceAt};
+
+/// The whole project parsed, indexed and checked: the input of [`build_site`].
+#[derive(Debug)]
+pub struct Checked {
+    /// Settings.
+    pub config: Config,
+    /// Every dossier that could be parsed.
+    pub dossiers: Vec<ParsedDossier>,
+    /// Every valid entity.
+    pub entities: Vec<EntityDef>,
+    /// Entity descriptions, parsed, in the order of `entities`.
+    pub descriptions: Vec<Option<Vec<RawPiece>>>,
+    /// Every valid global source.
+    pub sources: Vec<SourceDef>,
+    /// Id lookups.
+    pub index: Index,
+    /// Every problem found.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The texts diagnostics point into.
+    pub texts: SourceTexts,
+}
+
+const ENTITIES_FILE: &str = "content/entities.yaml";
+const SOURCES_FILE: &str = "content/sources.yaml";
+
+/// Parses and checks everything loaded.
+pub fn check(project: &Project) -> Checked {
+    let mut diagnostics = Vec::new();
+    let mut texts = SourceTexts::default();
+    let config = match &project.config {
+        Some(file) => {
+            texts.insert(&file.label, &file.text);
+            crate::config::parse(&file.label, &file.text, &mut diagnostics)
+        }
+        None => Config::default(),
+    };
+    let entities = project.entities.as_ref().map_or_else(Vec::new, |f| {
+        texts.insert(&f.label, &f.text);
+        parse::parse_entities(f, &mut diagnostics)
+    });
+    let descriptions = entities
+        .iter()
+        .map(|e| {
+            e.description.as_ref().map(|d| {
+                markdown::parse_body(ENTITIES_FILE, &d.value, d.span.start, &mut diagnostics).pieces
+            })
+        })
+        .collect();
+    let sources = project.sources.as_ref().map_or_else(Vec::new, |f| {
+        texts.insert(&f.label, &f.text);
+        parse::parse_sources(f, &mut diagnostics)
+    });
+    let results: Vec<_> = project
+        .dossiers
+        .par_iter()
+        .map(|file| {
+            let mut diags = Vec::new();
+            let parsed = parse::parse_dossier(file, &mut diags);
+            (parsed, diags)
+        })
+        .collect();
+    let mut dossiers = Vec::with_capacity(results.len());
+    for (file, (parsed, diags)) in project.dossiers.iter().zip(results) {
+        texts.insert(&file.label, &file.text);
+        diagnostics.extend(diags);
+        dossiers.extend(parsed);
+    }
+    let index = Index::build(
+        &dossiers,
+        &entities,
+        ENTITIES_FILE,
+        &sources,
+        SOURCES_FILE,
+        &mut diagnostics,
+    );
+    let images: BTreeSet<String> = project.images.keys().cloned().collect();
+    validate::check_references(
+        &dossiers,
+        &sources,
+        SOURCES_FILE,
+        &images,
+        &index,
+        &mut diagnostics,
+    );
+    crate::diagnostics::sort(&mut diagnostics);
+    Checked {
+        config,
+        dossiers,
+        entities,
+        descriptions,
+        sources,
+        index,
+        diagnostics,
+        texts,
+    }
+}
+
+/// What a profile publishes, and the sources it shows, shared by the resolvers.
+pub struct Published<'a> {
+    /// Parsed dossiers.
+    pub parsed: &'a [ParsedDossier],
+    /// Parsed entities.
+    pub entity_defs: &'a [EntityDef],
+    /// Id lookups.
+    pub index: &'a Index,
+    /// Per parsed dossier: published in this profile.
+    pub dossiers: Vec<bool>,
+    /// Per parsed entity: published in this profile.
+    pub entities: Vec<bool>,
+    /// The sources this build shows.
+    pub sources: Vec<Source>,
+    /// Where each shown source came from.
+    pub source_index: BTreeMap<SourceAt, usize>,
+}
+
+/// Builds the model a profile may publish.
+pub fn build_site(checked: &Checked, profile: Profile) -> Site {
+    let dossiers: Vec<bool> = checked
+        .dossiers
+        .iter()
+        .map(|d| {
+            let restricted = d.meta.classification == Some(Classification::Restricted);
+            (profile.internal || !restricted) && (profile.drafts || !d.meta.draft)
+        })
+        .collect();
+    let entities = checked
+        .entities
+        .iter()
+        .map(|e| profile.internal || e.classification != Classification::Restricted)
+        .collect();
+    let mut published = Published {
+        parsed: &checked.dossiers,
+        entity_defs: &checked.entities,
+        index: &checked.index,
+        dossiers,
+        entities,
+        sources: Vec::new(),
+        source_index: BTreeMap::new(),
+    };
+    let (sources, source_index) = shown_sources(checked, &published, profile);
+    published.sources = sources;
+    published.source_index = source_index;
+
+    let mut built: Vec<(usize, Dossier, body::Found)> = (0..checked.dossiers.len())
+        .into_par_iter()
+        .filter(|&i| published.dossiers[i])
+        .map(|i| {
+            let (dossier, found) = build_dossier(checked, &published, i);
+            (i, dossier, found)
+        })
+        .collect();
+    built.sort_by(|a, b| b.1.date.cmp(&a.1.date).then_with(|| a.1.id.cmp(&b.1.id)));
+    add_backlinks(checked, &mut built);
+    let mut sources = published.sources.clone();
+    for (_, dossier, _) in &built {
+        for &s in &dossier.sources {
+            sources[s].cited_by.push(dossier.reference());
+        }
+    }
+    let entities = build_entities(checked, &published, &built);
+    let tags = collect_tags(&built);
+    let mut timeline: Vec<TimelineEvent> = built
+        .iter()
+        .flat_map(|(_, d, _)| d.timeline.clone())
+        .collect();
+    timeline.sort_by(|a, b| {
+        a.date
+            .cmp(&b.date)
+            .then_with(|| a.dossier.id.cmp(&b.dossier.id))
+    });
+    Site {
+        config: checked.config.clone(),
+        profile,
+        dossiers: built.into_iter().map(|(_, d, _)| d).collect(),
+        entities,
+        sources,
+        tags,
+        timeline,
+    }
+}
+
+/// Every source cited by a published dossier, ordered: global ones by title, then local
+/// ones by dossier. Confidential ones are anonymised unless the build is internal.
+fn shown_sources(
+    checked: &Checked,
+    published: &Published,
+    profile: Profile,
+) -> (Vec<Source>, BTreeMap<SourceAt, usize>) {
+    let mut used = BTreeSet::new();
+    for (i, dossier) in checked
+        .dossiers
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| published.dossiers[*i])
+    {
+        for_each_cited_key(dossier, |key| {
+            if let Some(at) = checked.index.source(i, key) {
+                used.insert(at);
+            }
+        });
+        for (s, _) in dossier.meta.sources.iter().enumerate() {
+            used.insert(SourceAt::Local(i, s));
+        }
+    }
+    let mut ordered: Vec<(SourceAt, &SourceDef, String)> = used
+        .into_iter()
+        .map(|at| match at {
+            SourceAt::Global(g) => {
+                let def = &checked.sources[g];
+                (
+                    at,
+                    def,
+                    format!("0{}\u{0}{}", def.title.to_lowercase(), def.id.value),
+                )
+            }
+            SourceAt::Local(d, s) => {
+                let def = &checked.dossiers[d].meta.sources[s];
+                (
+                    at,
+                    def,
+                    format!("1{}\u{0}{}", checked.dossiers[d].id.value, def.id.value),
+                )
+            }
+        })
+        .collect();
+    ordered.sort_by(|a, b| a.2.cmp(&b.2));
+    let mut sources = Vec::with_capacity(ordered.len());
+    let mut index = BTreeMap::new();
+    for (at, def, _) in ordered {
+        let anchor = match at {
+            SourceAt::Global(_) => format!("src-{}", def.id.value),
+            SourceAt::Local(d, _) => {
+                format!("src-{}--{}", checked.dossiers[d].id.value, def.id.value)
+            }
+        };
+        index.insert(at, sources.len());
+        sources.push(make_source(
+            def,
+            anchor,
+            def.confidential && !profile.internal,
+        ));
+    }
+    (sources, index)
+}
+
+fn make_source(def: &SourceDef, anchor: String, anonymous: bool) -> Source {
+    if anonymous {
+        return Source {
+            anchor: String::new(),
+            id: String::new(),
+            title: "Confidential source".to_string(),
+            kind: None,
+            publisher: None,
+            authors: Vec::new(),
+            date: None,
+            url: None,
+            archive_url: None,
+            accessed: None,
+            grade: None,
+            confidential: true,
+            anonymous: true,
+            notes: None,
+            cited_by: Vec::new(),
+        };
+    }
+    Source {
+        anchor,
+        id: def.id.value.clone(),
+        title: def.title.clone(),
+        kind: Some(def.kind.unwrap_or(SourceKind::Other)),
+        publisher: def.publisher.clone(),
+        authors: def.authors.clone(),
+        date: def.date,
+        url: def.url.clone(),
+        archive_url: def.archive_url.clone(),
+        accessed: def.accessed,
+        grade: def.grade.clone(),
+        confidential: def.confidential,
+        anonymous: false,
+        notes: def.notes.clone(),
+        cited_by: Vec::new(),
+    }
+}
+
+/// Calls `f` with every source key a dossier cites (body, footnotes, summary, timeline).
+fn for_each_cited_key(dossier: &ParsedDossier, mut f: impl FnMut(&str)) {
+    let flows = std::iter::once(&dossier.body.pieces)
+        .chain(dossier.body.footnotes.iter().map(|n| &n.pieces))
+        .chain(dossier.summary.iter())
+        .chain(dossier.timeline_events.iter());
+    for pieces in flows {
+        for piece in pieces {
+            if let RawPiece::Cite(items) = piece {
+                items.iter().for_each(|c| f(&c.key.value));
+            }
+        }
+    }
+    for entry in &dossier.meta.timeline {
+        entry.sources.iter().for_each(|s| f(&s.value));
+    }
+}
+
+fn dossier_ref(parsed: &ParsedDossier) -> DossierRef {
+    DossierRef {
+        id: parsed.id.value.clone(),
+        title: parsed
+            .meta
+            .title
+            .as_ref()
+            .map(|t| t.value.clone())
+            .unwrap_or_default(),
+        date: parsed.meta.date.as_ref().map_or(
+            Date {
+                year: 0,
+                month: None,
+                day: None,
+            },
+            |d| d.value,
+        ),
+        status: parsed.meta.status.unwrap_or(Status::Alleged),
+    }
+}
+
+fn entity_role(def: &EntityDef, role: Option<String>) -> EntityRole {
+    EntityRole {
+        id: def.id.value.clone(),
+        name: def.name.clone(),
+        kind: def.kind,
+        role,
+    }
+}
+
+fn published_entity<'a>(published: &'a Published, id: &str) -> Option<&'a EntityDef> {
+    match published.index.names.get(id) {
+        Some(&Named::Entity(e)) if published.entities[e] => Some(&published.entity_defs[e]),
+        _ => None,
+    }
+}
+
+fn published_dossier(published: &Published, id: &str) -> Option<usize> {
+    match published.index.names.get(id) {
+        Some(&Named::Dossier(d)) if published.dossiers[d] => Some(d),
+        _ => None,
+    }
+}
+
+fn build_dossier(checked: &Checked, published: &Published, i: usize) -> (Dossier, body::Found) {
+    let parsed = &checked.dossiers[i];
+    let meta = &parsed.meta;
+    let reference = dossier_ref(parsed);
+    let mut resolver = BodyResolver::new(published, i);
+    let body = resolver.body(&parsed.body.pieces);
+    let summary = parsed.summary.as_ref().map(|s| resolver.inline(s));
+    let mut timeline: Vec<TimelineEvent> = meta
+        .timeline
+        .iter()
+        .zip(&parsed.timeline_events)
+        .map(|(entry, event)| TimelineEvent {
+            date: entry.date.value,
+            event: resolver.inline(event),
+            dossier: reference.clone(),
+            sources: entry
+                .sources
+                .iter()
+                .filter_map(|s| {
+                    checked
+                        .index
+                        .source(i, &s.value)
+                        .and_then(|at| published.source_index.get(&at).copied())
+                })
+                .collect(),
+            entities: entry
+                .entities
+                .iter()
+                .filter_map(|e| {
+                    published_entity(published, &e.value).map(|def| entity_role(def, None))
+                })
+                .collect(),
+        })
+        .collect();
+    timeline.sort_by_key(|t| t.date);
+    let found = resolver.finish();
+    let mut sources: Vec<usize> = Vec::new();
+    let cited = found.notes.iter().flat_map(|n| match &n.content {
+        NoteContent::Citation(entries) => {
+            entries.iter().filter_map(|e| e.source).collect::<Vec<_>>()
+        }
+        NoteContent::Footnote(_) => Vec::new(),
+    });
+    let timeline_sources = timeline.iter().flat_map(|t| t.sources.iter().copied());
+    let local = (0..meta.sources.len())
+        .filter_map(|s| published.source_index.get(&SourceAt::Local(i, s)).copied());
+    for s in cited.chain(timeline_sources).chain(local) {
+        if !sources.contains(&s) {
+            sources.push(s);
+        }
+    }
+    let dossier = Dossier {
+        id: reference.id.clone(),
+        file: parsed.file.clone(),
+        title: reference.title.clone(),
+        date: reference.date,
+        updated: meta.updated.as_ref().map(|d| d.value),
+        summary_text: meta.summary.as_ref().map(|s| plain_inline(&s.value)),
+        summary,
+        status: reference.status,
+        confidence: meta.confidence,
+        restricted: meta.classification == Some(Classification::Restricted),
+        draft: meta.draft,
+        authors: meta.authors.clone(),
+        lang: meta
+            .lang
+            .clone()
+            .unwrap_or_else(|| checked.config.lang.clone()),
+        tags: meta
+            .tags
+            .iter()
+            .map(|t| Tag {
+                name: t.value.clone(),
+                slug: markdown::slug(&t.value),
+            })
+            .collect(),
+        entities: meta
+            .entities
+            .iter()
+            .filter_map(|u| {
+                published_entity(published, &u.id.value).map(|def| entity_role(def, u.role.clone()))
+            })
+            .collect(),
+        related: meta
+            .related
+            .iter()
+            .filter_map(|r| {
+                published_dossier(published, &r.value).map(|d| dossier_ref(&checked.dossiers[d]))
+            })
+            .collect(),
+        body,
+        notes: found.notes.clone(),
+        headings: parsed
+            .body
+            .headings
+            .iter()
+            .map(|h| Heading {
+                level: h.level,
+                text: h.text.clone(),
+                anchor: h.anchor.clone(),
+            })
+            .collect(),
+        sources,
+        timeline,
+        backlinks: Vec::new(),
+        plain_text: parsed.body.plain_text.clone(),
+        extra: meta.extra.clone(),
+    };
+    (dossier, found)
+}
+
+/// Inline Markdown reduced to its text, for metadata and search.
+fn plain_inline(text: &str) -> String {
+    let mut diags = Vec::new();
+    markdown::parse_body("", text, 0, &mut diags)
+        .plain_text
+        .trim()
+        .to_string()
+}
+
+fn add_backlinks(checked: &Checked, built: &mut [(usize, Dossier, body::Found)]) {
+    let position: BTreeMap<usize, usize> = built
+        .iter()
+        .enumerate()
+        .map(|(pos, (i, _, _))| (*i, pos))
+        .collect();
+    let mut backlinks: Vec<Vec<usize>> = vec![Vec::new(); built.len()];
+    for (pos, (i, _, found)) in built.iter().enumerate() {
+        let related = checked.dossiers[*i].meta.related.iter().filter_map(|r| {
+            match checked.index.names.get(&r.value) {
+                Some(&Named::Dossier(d)) => Some(d),
+                _ => None,
+            }
+        });
+        for target in found.dossier_links.iter().copied().chain(related) {
+            if let Some(&target_pos) = position.get(&target) {
+                if target_pos != pos && !backlinks[target_pos].contains(&pos) {
+                    backlinks[target_pos].push(pos);
+                }
+            }
+        }
+    }
+    for (target_pos, mut sources) in backlinks.into_iter().enumerate() {
+        sources.sort_unstable();
+        built[target_pos].1.backlinks = sources
+            .into_iter()
+            .map(|pos| built[pos].1.reference())
+            .collect();
+    }
+}
+
+fn build_entities(
+    checked: &Checked,
+    published: &Published,
+    built: &[(usize, Dossier, body::Found)],
+) -> Vec<Entity> {
+    // entity index → mentions (dossier position, role)
+    let mut mentions: BTreeMap<usize, Vec<(usize, Option<String>)>> = BTreeMap::new();
+    for (pos, (i, _, found)) in built.iter().enumerate() {
+        let meta = &checked.dossiers[*i].meta;
+        let mut named: Vec<(usize, Option<String>)> = Vec::new();
+        let front = meta
+            .entities
+            .iter()
+            .map(|u| (u.id.value.as_str(), u.role.clone()));
+        let timeline = meta
+            .timeline
+            .iter()
+            .flat_map(|t| t.entities.iter().map(|e| (e.value.as_str(), None)));
+        for (id, role) in front.chain(timeline) {
+            if let Some(&Named::Entity(e)) = checked.index.names.get(id) {
+                if published.entities[e] && !named.iter().any(|(n, _)| *n == e) {
+                    named.push((e, role));
+                }
+            }
+        }
+        for &e in &found.entity_links {
+            if !named.iter().any(|(n, _)| *n == e) {
+                named.push((e, None));
+            }
+        }
+        for (e, role) in named {
+            mentions.entry(e).or_default().push((pos, role));
+        }
+    }
+    let dossier_sets: BTreeMap<usize, BTreeSet<usize>> = mentions
+        .iter()
+        .map(|(e, list)| (*e, list.iter().map(|(pos, _)| *pos).collect()))
+        .collect();
+    let mut resolver_owner = None;
+    let mut entities: Vec<Entity> = mentions
+        .iter()
+        .map(|(&e, list)| {
+            let def = &checked.entities[e];
+            let mut companions: Vec<Companion> = dossier_sets
+                .iter()
+                .filter(|(other, _)| **other != e)
+                .map(|(other, set)| (other, set.intersection(&dossier_sets[&e]).count()))
+                .filter(|(_, shared)| *shared > 0)
+                .map(|(other, shared)| Companion {
+                    id: checked.entities[*other].id.value.clone(),
+                    name: checked.entities[*other].name.clone(),
+                    shared,
+                })
+                .collect();
+            companions.sort_by(|a, b| {
+                b.shared
+                    .cmp(&a.shared)
+                    .then_with(|| sort_key(&a.name).cmp(&sort_key(&b.name)))
+            });
+            companions.truncate(8);
+            let description = checked.descriptions[e].as_ref().map(|raw| {
+                let resolver = resolver_owner
+                    .get_or_insert_with(|| BodyResolver::for_catalog(published, ENTITIES_FILE));
+                resolver.inline(raw)
+            });
+            Entity {
+                id: def.id.value.clone(),
+                name: def.name.clone(),
+                kind: def.kind,
+                aliases: def.aliases.clone(),
+                description,
+                restricted: def.classification == Classification::Restricted,
+                mentions: list
+                    .iter()
+                    .map(|(pos, role)| Mention {
+                        dossier: built[*pos].1.reference(),
+                        role: role.clone(),
+                    })
+                    .collect(),
+                companions,
+                extra: def.extra.clone(),
+            }
+        })
+        .collect();
+    entities.sort_by(|a, b| {
+        sort_key(&a.name)
+            .cmp(&sort_key(&b.name))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    entities
+}
+
+/// Sort key for names: accents folded, case ignored.
+pub fn sort_key(name: &str) -> String {
+    deunicode::deunicode(name).to_lowercase()
+}
+
+fn collect_tags(built: &[(usize, Dossier, body::Found)]) -> Vec<(Tag, Vec<DossierRef>)> {
+    let mut tags: BTreeMap<String, (Tag, Vec<DossierRef>)> = BTreeMap::new();
+    for (_, dossier, _) in built {
+        for tag in &dossier.tags {
+            let entry = tags
+                .entry(tag.slug.clone())
+                .or_insert_with(|| (tag.clone(), Vec::new()));
+            if !entry.1.iter().any(|d| d.id == dossier.id) {
+                entry.1.push(dossier.reference());
+            }
+        }
+    }
+    tags.into_values().collect()
+}

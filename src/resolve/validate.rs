@@ -1,0 +1,295 @@
+//! Reference checks over all content, whatever the profile: a restricted dossier with a broken
+//! link fails a public build too, so that the internal build never surprises anyone.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostics::Diagnostic;
+use crate::model::Spanned;
+use crate::parse::catalog::SourceDef;
+use crate::parse::markdown::RawPiece;
+use crate::parse::ParsedDossier;
+use crate::resolve::index::{Index, Named, SourceAt};
+
+/// Checks every reference of every dossier and reports unused sources and footnotes.
+pub fn check_references(
+    dossiers: &[ParsedDossier],
+    sources: &[SourceDef],
+    sources_file: &str,
+    images: &BTreeSet<String>,
+    index: &Index,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut cited: BTreeSet<SourceAt> = BTreeSet::new();
+    for (i, dossier) in dossiers.iter().enumerate() {
+        let mut check = Checker {
+            dossier: i,
+            file: &dossier.file,
+            index,
+            dossiers,
+            diags,
+            cited: &mut cited,
+        };
+        check.front_matter(dossier);
+        check.body(dossier, images);
+    }
+    for (i, source) in sources.iter().enumerate() {
+        if !cited.contains(&SourceAt::Global(i)) {
+            let message = format!("source `{}` is defined but never cited", source.id.value);
+            diags.push(Diagnostic::warning(
+                sources_file,
+                source.id.span.clone(),
+                message,
+            ));
+        }
+    }
+    for (d, dossier) in dossiers.iter().enumerate() {
+        for (i, source) in dossier.meta.sources.iter().enumerate() {
+            if !cited.contains(&SourceAt::Local(d, i)) {
+                let message = format!("source `{}` is defined but never cited", source.id.value);
+                diags.push(Diagnostic::warning(
+                    &dossier.file,
+                    source.id.span.clone(),
+                    message,
+                ));
+            }
+        }
+    }
+}
+
+struct Checker<'a> {
+    dossier: usize,
+    file: &'a str,
+    index: &'a Index,
+    dossiers: &'a [ParsedDossier],
+    diags: &'a mut Vec<Diagnostic>,
+    cited: &'a mut BTreeSet<SourceAt>,
+}
+
+impl Checker<'_> {
+    fn front_matter(&mut self, dossier: &ParsedDossier) {
+        for entity in &dossier.meta.entities {
+            self.entity(&entity.id);
+        }
+        for related in &dossier.meta.related {
+            self.dossier_id(related, "related dossier");
+        }
+        for entry in &dossier.meta.timeline {
+            for source in &entry.sources {
+                self.source(source);
+            }
+            for entity in &entry.entities {
+                self.entity(entity);
+            }
+        }
+    }
+
+    fn entity(&mut self, id: &Spanned<String>) {
+        match self.index.names.get(&id.value) {
+            Some(Named::Entity(_)) => {}
+            Some(Named::Dossier(_)) => {
+                let message = format!("`{}` is a dossier, not an entity", id.value);
+                let diag = Diagnostic::error(self.file, id.span.clone(), message)
+                    .with_help("list dossiers under `related`");
+                self.diags.push(diag);
+            }
+            None => {
+                let message = format!("unknown entity `{}`", id.value);
+                let diag = Diagnostic::error(self.file, id.span.clone(), message)
+                    .with_suggestion(&id.value, self.index.entity_ids());
+                let diag = if diag.help.is_none() {
+                    diag.with_help("entities are defined in content/entities.yaml")
+                } else {
+                    diag
+                };
+                self.diags.push(diag);
+            }
+        }
+    }
+
+    fn dossier_id(&mut self, id: &Spanned<String>, what: &str) {
+        match self.index.names.get(&id.value) {
+            Some(Named::Dossier(_)) => {}
+            Some(Named::Entity(_)) => {
+                let message = format!("`{}` is an entity, not a dossier", id.value);
+                let diag = Diagnostic::error(self.file, id.span.clone(), message)
+                    .with_help("list entities under `entities`");
+                self.diags.push(diag);
+            }
+            None => {
+                let message = format!("unknown {what} `{}`", id.value);
+                let diag = Diagnostic::error(self.file, id.span.clone(), message)
+                    .with_suggestion(&id.value, self.index.dossier_ids());
+                self.diags.push(diag);
+            }
+        }
+    }
+
+    fn source(&mut self, key: &Spanned<String>) {
+        match self.index.source(self.dossier, &key.value) {
+            Some(at) => {
+                self.cited.insert(at);
+            }
+            None => {
+                let message = format!("unknown source `{}`", key.value);
+                let diag = Diagnostic::error(self.file, key.span.clone(), message)
+                    .with_suggestion(&key.value, self.index.source_keys(self.dossier));
+                let diag = if diag.help.is_none() {
+                    diag.with_help("sources are defined in content/sources.yaml or in the dossier's `sources:`")
+                } else {
+                    diag
+                };
+                self.diags.push(diag);
+            }
+        }
+    }
+
+    fn body(&mut self, dossier: &ParsedDossier, images: &BTreeSet<String>) {
+        let mut referenced: BTreeMap<&str, usize> = BTreeMap::new();
+        let defined: BTreeSet<&str> = dossier
+            .body
+            .footnotes
+            .iter()
+            .map(|f| f.label.value.as_str())
+            .collect();
+        let flows = std::iter::once(&dossier.body.pieces)
+            .chain(dossier.body.footnotes.iter().map(|f| &f.pieces))
+            .chain(dossier.summary.iter())
+            .chain(dossier.timeline_events.iter());
+        for pieces in flows {
+            for piece in pieces {
+                match piece {
+                    RawPiece::Cite(items) => items.iter().for_each(|c| self.source(&c.key)),
+                    RawPiece::FootnoteRef(label) => {
+                        *referenced.entry(label.value.as_str()).or_default() += 1;
+                        if !defined.contains(label.value.as_str()) {
+                            let message =
+                                format!("footnote `[^{}]` has no definition", label.value);
+                            let diag = Diagnostic::error(self.file, label.span.clone(), message)
+                                .with_help(format!(
+                                    "add a line `[^{}]: …` with the note's text",
+                                    label.value
+                                ));
+                            self.diags.push(diag);
+                        }
+                    }
+                    RawPiece::WikiStart {
+                        target, heading, ..
+                    } => self.wiki(target, heading.as_deref()),
+                    _ => {}
+                }
+            }
+        }
+        for def in &dossier.body.footnotes {
+            if !referenced.contains_key(def.label.value.as_str()) {
+                let message = format!(
+                    "footnote `[^{}]` is defined but never referenced",
+                    def.label.value
+                );
+                self.diags.push(Diagnostic::warning(
+                    self.file,
+                    def.label.span.clone(),
+                    message,
+                ));
+            }
+        }
+        for image in &dossier.body.images {
+            self.image(image, images);
+        }
+    }
+
+    fn wiki(&mut self, target: &Spanned<String>, heading: Option<&str>) {
+        let Some(named) = self.index.names.get(&target.value) else {
+            let message = format!("link to unknown id `{}`", target.value);
+            let all = self.index.names.keys().map(String::as_str);
+            let diag = Diagnostic::error(self.file, target.span.clone(), message)
+                .with_suggestion(&target.value, all);
+            self.diags.push(diag);
+            return;
+        };
+        let Some(heading) = heading else { return };
+        match named {
+            Named::Entity(_) => {
+                let message = format!(
+                    "`{}` is an entity; only dossiers have headings to link",
+                    target.value
+                );
+                self.diags
+                    .push(Diagnostic::error(self.file, target.span.clone(), message));
+            }
+            Named::Dossier(d) => {
+                let headings = &self.dossiers[*d].body.headings;
+                if !headings.iter().any(|h| h.anchor == heading) {
+                    let message = format!("dossier `{}` has no heading `#{heading}`", target.value);
+                    let diag = Diagnostic::error(self.file, target.span.clone(), message)
+                        .with_suggestion(heading, headings.iter().map(|h| h.anchor.as_str()));
+                    self.diags.push(diag);
+                }
+            }
+        }
+    }
+
+    fn image(&mut self, image: &Spanned<String>, images: &BTreeSet<String>) {
+        match content_path(self.file, &image.value) {
+            None => {
+                let message = format!("image `{}` lies outside content/", image.value);
+                self.diags
+                    .push(Diagnostic::error(self.file, image.span.clone(), message));
+            }
+            Some(path) if !images.contains(&path) => {
+                let message = format!(
+                    "image `{}` not found (looked for content/{path})",
+                    image.value
+                );
+                let names = images.iter().map(String::as_str);
+                let diag = Diagnostic::error(self.file, image.span.clone(), message)
+                    .with_suggestion(&path, names);
+                self.diags.push(diag);
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// The path relative to `content/` of an image written in `file` (a label such as
+/// `content/dossiers/x.md`), or `None` when it would leave `content/`.
+pub fn content_path(file: &str, dest: &str) -> Option<String> {
+    if dest.starts_with('/') || dest.starts_with('\\') || dest.contains(':') {
+        return None;
+    }
+    let dir = file.strip_prefix("content/")?;
+    let mut parts: Vec<&str> = dir.split('/').collect();
+    parts.pop(); // the file name
+    for part in dest.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_path;
+
+    #[test]
+    fn image_paths_stay_inside_content() {
+        assert_eq!(
+            content_path("content/dossiers/a/x.md", "img/p.png").as_deref(),
+            Some("dossiers/a/img/p.png")
+        );
+        assert_eq!(
+            content_path("content/dossiers/x.md", "../../images/p.png").as_deref(),
+            Some("images/p.png")
+        );
+        assert_eq!(
+            content_path("content/dossiers/x.md", "../../../etc/passwd"),
+            None
+        );
+        assert_eq!(content_path("content/dossiers/x.md", "/etc/passwd"), None);
+        assert_eq!(content_path("content/dossiers/x.md", "C:/x.png"), None);
+    }
+}
