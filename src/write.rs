@@ -1,1 +1,117 @@
-//! Writing.
+//! Atomic output: everything is written into a fresh folder beside the output folder and
+//! swapped in only when all of it succeeded, so a failed or interrupted build leaves the
+//! previous output as it was. The only module that writes the output disk.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// A file to write: its path relative to the output folder, and its bytes.
+pub type OutputFile = (String, Vec<u8>);
+
+/// Writes `files` as the new content of `out`. Top-level entries of the previous output
+/// named in `carry_over` (a part this build did not make, such as `pdf` on a `--site` build,
+/// and dotfiles) are kept. On any error the previous output is untouched.
+pub fn replace_output(out: &Path, files: &[OutputFile], carry_over: &[&str]) -> io::Result<()> {
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(parent)?;
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".to_string());
+    let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
+    let result = stage(&staging, out, files, carry_over).and_then(|()| swap(&staging, out, parent, &name));
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn stage(staging: &Path, out: &Path, files: &[OutputFile], carry_over: &[&str]) -> io::Result<()> {
+    if staging.exists() {
+        fs::remove_dir_all(staging)?;
+    }
+    fs::create_dir_all(staging)?;
+    for (rel, bytes) in files {
+        let path = staging.join(safe_relative(rel)?);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        fs::write(&path, bytes)?;
+    }
+    if out.is_dir() {
+        for entry in fs::read_dir(out)? {
+            let entry = entry?;
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            let keep = carry_over.contains(&file_name.as_str()) || file_name.starts_with('.');
+            if keep && !staging.join(&file_name).exists() {
+                copy_tree(&entry.path(), &staging.join(&file_name))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Moves the staged folder into place. Between the two renames the old output exists under
+/// a temporary name, never deleted before the new one is in place.
+fn swap(staging: &Path, out: &Path, parent: &Path, name: &str) -> io::Result<()> {
+    if out.exists() {
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        if old.exists() {
+            fs::remove_dir_all(&old)?;
+        }
+        fs::rename(out, &old)?;
+        if let Err(err) = fs::rename(staging, out) {
+            // Put the previous output back.
+            let _ = fs::rename(&old, out);
+            return Err(err);
+        }
+        fs::remove_dir_all(&old)?;
+    } else {
+        fs::rename(staging, out)?;
+    }
+    Ok(())
+}
+
+fn safe_relative(rel: &str) -> io::Result<PathBuf> {
+    let path = Path::new(rel);
+    let ok = path.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+    if ok {
+        Ok(path.to_path_buf())
+    } else {
+        Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output folder: {rel}")))
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+    let meta = fs::symlink_metadata(from)?;
+    if meta.is_dir() {
+        fs::create_dir_all(to)?;
+        for entry in fs::read_dir(from)? {
+            let entry = entry?;
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+    } else if meta.is_file() {
+        fs::copy(from, to)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_whole_and_carries_over_parts() {
+        let dir = std::env::temp_dir().join(format!("casefile-write-{}", std::process::id()));
+        let out = dir.join("output");
+        let _ = fs::remove_dir_all(&dir);
+        replace_output(&out, &[("site/a.html".into(), b"a".to_vec()), ("pdf/x.pdf".into(), b"x".to_vec())], &[]).unwrap();
+        fs::write(out.join(".gitignore"), "*").unwrap();
+        replace_output(&out, &[("site/b.html".into(), b"b".to_vec())], &["pdf"]).unwrap();
+        assert!(!out.join("site/a.html").exists(), "stale files do not survive");
+        assert!(out.join("site/b.html").exists());
+        assert!(out.join("pdf/x.pdf").exists(), "the part not built is kept");
+        assert!(out.join(".gitignore").exists(), "dotfiles are kept");
+        assert!(replace_output(&out, &[("../escape".into(), vec![])], &[]).is_err());
+        assert!(out.join("site/b.html").exists(), "a failed write leaves the output as it was");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

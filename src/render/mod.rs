@@ -1,3 +1,5 @@
 //! Rendering the resolved site: HTML pages through tera, PDFs through typst.
 
+pub mod html;
 pub mod markup;
+pub mod pdf;

@@ -1,0 +1,372 @@
+//! Dossier text to Typst markup. Author text is always escaped so that it prints literally
+//! (`#read("/etc/passwd")` is text, not code); structure is emitted as Typst function calls
+//! (`#strong[…]`, `#table(…)`), never by splicing author text into code.
+
+use std::fmt::Write;
+
+use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Tag, TagEnd};
+
+use crate::model::{CiteEntry, LinkTarget, Note, NoteContent, NotePart, Piece};
+use crate::render::pdf::world::MEDIA_DIR;
+use crate::resolve::body::WITHHELD;
+
+/// Escapes text for Typst markup: every character with a meaning in markup gets a backslash.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut previous = ' ';
+    for c in text.chars() {
+        match c {
+            '\\' | '#' | '$' | '*' | '_' | '`' | '<' | '>' | '@' | '[' | ']' | '~' | '=' | '-' | '+' | '/' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // `1.` at the start of a line would begin a numbered list.
+            '.' if previous.is_ascii_digit() => out.push_str("\\."),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+        previous = c;
+    }
+    out
+}
+
+/// A Typst string literal holding `text`.
+pub fn string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A label name made only of characters Typst accepts in labels.
+pub fn label(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect()
+}
+
+/// Which document the markup is for: links and labels differ.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// A briefing of one dossier: links to other dossiers and entities are plain text.
+    Briefing,
+    /// The compendium, inside the dossier with this id: links are internal, with page numbers.
+    Compendium(&'a str),
+}
+
+impl Target<'_> {
+    /// The label of a heading anchor of the current dossier.
+    pub fn heading_label(&self, anchor: &str) -> String {
+        match self {
+            Target::Briefing => label(&format!("h--{anchor}")),
+            Target::Compendium(id) => label(&format!("d-{id}--{anchor}")),
+        }
+    }
+
+    fn note_label(&self, number: u32) -> String {
+        match self {
+            Target::Briefing => format!("fn-{number}"),
+            Target::Compendium(id) => label(&format!("fn-{id}-{number}")),
+        }
+    }
+}
+
+/// Writes pieces as Typst markup.
+pub struct Emitter<'a> {
+    target: Target<'a>,
+    notes: &'a [Note],
+    out: String,
+    /// Inside an image: its path and the alt text gathered so far.
+    image_alt: Option<(String, String)>,
+    /// Inside a code block, whose text goes into a string literal.
+    code: bool,
+    /// What closes each open link.
+    link_ends: Vec<String>,
+    /// The anchor of the heading being written.
+    heading_anchor: Option<String>,
+    in_table_head: bool,
+}
+
+impl<'a> Emitter<'a> {
+    /// An emitter for `target`; `notes` are the dossier's notes, placed as footnotes.
+    pub fn new(target: Target<'a>, notes: &'a [Note]) -> Self {
+        Emitter { target, notes, out: String::new(), image_alt: None, code: false, link_ends: Vec::new(), heading_anchor: None, in_table_head: false }
+    }
+
+    /// The markup written so far.
+    pub fn finish(self) -> String {
+        self.out
+    }
+
+    /// Writes pieces.
+    pub fn pieces(&mut self, pieces: &[Piece]) {
+        for piece in pieces {
+            self.piece(piece);
+        }
+    }
+
+    fn piece(&mut self, piece: &Piece) {
+        if let Some((_, alt)) = &mut self.image_alt {
+            match piece {
+                Piece::Markdown(Event::End(TagEnd::Image)) => {}
+                Piece::Markdown(Event::Text(t) | Event::Code(t)) => {
+                    alt.push_str(t);
+                    return;
+                }
+                _ => return,
+            }
+        }
+        match piece {
+            Piece::Markdown(event) => self.event(event),
+            Piece::NoteRef { number, anchor } => self.note_ref(*number, anchor),
+            Piece::InlineCitation(entries) => {
+                self.out.push_str(" (");
+                self.citation(entries);
+                self.out.push(')');
+            }
+            Piece::LinkStart(target) => self.link_start(target),
+            Piece::LinkEnd => self.link_end(),
+            Piece::Withheld => self.out.push_str(&escape(WITHHELD)),
+        }
+    }
+
+    fn note_ref(&mut self, number: u32, anchor: &str) {
+        let label = self.target.note_label(number);
+        let first = self.notes.iter().find(|n| n.number == number).filter(|n| n.refs.first().map(String::as_str) == Some(anchor));
+        match first {
+            Some(note) => {
+                let content = note_markup(note, self.target);
+                let _ = write!(self.out, "#footnote[{content}]<{label}>");
+            }
+            None => {
+                let _ = write!(self.out, "#footnote(<{label}>)");
+            }
+        }
+    }
+
+    /// A citation's wording, exactly as on the site.
+    pub fn citation(&mut self, entries: &[CiteEntry]) {
+        for (i, entry) in entries.iter().enumerate() {
+            if i > 0 {
+                self.out.push_str("; ");
+            }
+            for part in &entry.parts {
+                match part {
+                    NotePart::Title(t) => {
+                        let _ = write!(self.out, "#emph[{}]", escape(t));
+                    }
+                    NotePart::Text(t) => self.out.push_str(&escape(t)),
+                    NotePart::Url(u) => {
+                        let _ = write!(self.out, "#link({})[{}]", string(u), escape(u));
+                    }
+                }
+            }
+        }
+    }
+
+    fn link_start(&mut self, target: &LinkTarget) {
+        let end = match (self.target, target) {
+            (Target::Briefing, _) => {
+                self.out.push_str("#emph[");
+                "]".to_string()
+            }
+            (Target::Compendium(_), LinkTarget::Dossier { id, heading }) => {
+                let label = match heading {
+                    Some(anchor) => label(&format!("d-{id}--{anchor}")),
+                    None => label(&format!("d-{id}")),
+                };
+                let _ = write!(self.out, "#xref(<{label}>)[");
+                "]".to_string()
+            }
+            (Target::Compendium(_), LinkTarget::Entity { id }) => {
+                let _ = write!(self.out, "#link(<{}>)[", label(&format!("e-{id}")));
+                format!("]#metadata(none)<{}>", label(&format!("m-{id}")))
+            }
+        };
+        self.link_ends.push(end);
+    }
+
+    fn link_end(&mut self) {
+        let end = self.link_ends.pop().unwrap_or_else(|| "]".to_string());
+        self.out.push_str(&end);
+    }
+
+    fn event(&mut self, event: &Event<'_>) {
+        match event {
+            Event::Start(tag) => self.start(tag),
+            Event::End(tag) => self.end(tag),
+            Event::Text(t) if self.code => {
+                let quoted = string(t);
+                self.out.push_str(&quoted[1..quoted.len() - 1]);
+            }
+            Event::Text(t) => self.out.push_str(&escape(t)),
+            Event::Code(t) => {
+                let _ = write!(self.out, "#raw({})", string(t));
+            }
+            Event::SoftBreak => self.out.push(' '),
+            Event::HardBreak => self.out.push_str("#linebreak()"),
+            Event::Rule => self.out.push_str("\n#line(length: 100%, stroke: 0.5pt + luma(160))\n"),
+            Event::TaskListMarker(done) => self.out.push_str(if *done { "☑ " } else { "☐ " }),
+            // Raw HTML is left out of the PDF (the author was warned when it was parsed).
+            Event::Html(_) | Event::InlineHtml(_) => {}
+            Event::FootnoteReference(_) | Event::InlineMath(_) | Event::DisplayMath(_) => {}
+        }
+    }
+
+    fn start(&mut self, tag: &Tag<'_>) {
+        match tag {
+            Tag::Paragraph => self.out.push('\n'),
+            Tag::Heading { level, id, .. } => {
+                let depth = (heading_depth(*level) + 1).min(6);
+                self.heading_anchor = id.as_ref().map(|a| a.to_string());
+                let _ = write!(self.out, "\n#heading(level: {depth})[");
+            }
+            Tag::BlockQuote(_) => self.out.push_str("\n#quote(block: true)["),
+            Tag::CodeBlock(kind) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(lang) if !lang.is_empty() => format!("lang: {}, ", string(lang.split_whitespace().next().unwrap_or(""))),
+                    _ => String::new(),
+                };
+                let _ = write!(self.out, "\n#raw(block: true, {lang}");
+                self.out.push('"');
+                self.code = true;
+            }
+            Tag::List(Some(start)) => {
+                let _ = write!(self.out, "\n#enum(start: {start}, ");
+            }
+            Tag::List(None) => self.out.push_str("\n#list("),
+            Tag::Item => self.out.push('['),
+            Tag::Table(alignments) => {
+                let aligns: Vec<&str> = alignments
+                    .iter()
+                    .map(|a| match a {
+                        Alignment::Right => "right",
+                        Alignment::Center => "center",
+                        _ => "left",
+                    })
+                    .collect();
+                let _ = write!(self.out, "\n#table(columns: {}, align: ({},), ", alignments.len().max(1), aligns.join(", "));
+            }
+            Tag::TableHead => {
+                self.in_table_head = true;
+                self.out.push_str("table.header(");
+            }
+            Tag::TableRow => {}
+            Tag::TableCell => {
+                if self.in_table_head {
+                    self.out.push_str("[#strong[");
+                } else {
+                    self.out.push('[');
+                }
+            }
+            Tag::Emphasis => self.out.push_str("#emph["),
+            Tag::Strong => self.out.push_str("#strong["),
+            Tag::Strikethrough => self.out.push_str("#strike["),
+            Tag::Superscript => self.out.push_str("#super["),
+            Tag::Subscript => self.out.push_str("#sub["),
+            Tag::Link { dest_url, .. } => {
+                // An in-page `#anchor` may name no heading of the PDF: its text stays, unlinked.
+                if dest_url.starts_with('#') {
+                    self.out.push_str("#[");
+                } else {
+                    let _ = write!(self.out, "#link({})[", string(dest_url));
+                }
+                self.link_ends.push("]".to_string());
+            }
+            Tag::Image { dest_url, .. } => self.image_alt = Some((dest_url.to_string(), String::new())),
+            Tag::FootnoteDefinition(_) | Tag::HtmlBlock | Tag::MetadataBlock(_) | Tag::DefinitionList | Tag::DefinitionListTitle | Tag::DefinitionListDefinition => {}
+        }
+    }
+
+    fn end(&mut self, tag: &TagEnd) {
+        match tag {
+            TagEnd::Paragraph => self.out.push('\n'),
+            TagEnd::Heading(_) => {
+                self.out.push(']');
+                if let Some(anchor) = self.heading_anchor.take() {
+                    let _ = write!(self.out, " <{}>", self.target.heading_label(&anchor));
+                }
+                self.out.push('\n');
+            }
+            TagEnd::BlockQuote(_) => self.out.push_str("]\n"),
+            TagEnd::CodeBlock => {
+                self.out.push_str("\")\n");
+                self.code = false;
+            }
+            TagEnd::List(_) => self.out.push_str(")\n"),
+            TagEnd::Item => self.out.push_str("],"),
+            TagEnd::Table => self.out.push_str(")\n"),
+            TagEnd::TableHead => {
+                self.in_table_head = false;
+                self.out.push_str("),");
+            }
+            TagEnd::TableRow => {}
+            TagEnd::TableCell => self.out.push_str(if self.in_table_head { "]]," } else { "]," }),
+            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Superscript | TagEnd::Subscript => {
+                self.out.push(']');
+            }
+            TagEnd::Link => self.link_end(),
+            TagEnd::Image => {
+                if let Some((path, alt)) = self.image_alt.take() {
+                    let _ = write!(
+                        self.out,
+                        "#figure(image({}, alt: {}, width: 80%), caption: [{}])",
+                        string(&format!("{MEDIA_DIR}{path}")),
+                        string(&alt),
+                        escape(&alt)
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn heading_depth(level: HeadingLevel) -> u8 {
+    level as u8
+}
+
+/// A note's content as markup: a citation's wording, or a footnote's text (its citations
+/// inline; footnote paragraphs joined).
+pub fn note_markup(note: &Note, target: Target) -> String {
+    let mut emitter = Emitter::new(target, &[]);
+    match &note.content {
+        NoteContent::Citation(entries) => emitter.citation(entries),
+        NoteContent::Footnote(pieces) => emitter.pieces(pieces),
+    }
+    emitter.finish().trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn injection_is_escaped() {
+        let e = escape("#read(\"/etc/passwd\") @sedena $x$ *b* _i_ `c` <l> [x] = h");
+        assert!(!e.contains("#read") || e.contains("\\#read"));
+        for needle in ["\\#", "\\@", "\\$", "\\*", "\\_", "\\`", "\\<", "\\[", "\\/"] {
+            assert!(e.contains(needle), "{needle} in {e}");
+        }
+    }
+
+    #[test]
+    fn strings_are_quoted() {
+        assert_eq!(string("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
+    }
+
+    #[test]
+    fn numbered_line_start_is_escaped() {
+        assert_eq!(escape("1. x"), "1\\. x");
+    }
+}

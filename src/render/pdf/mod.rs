@@ -1,0 +1,296 @@
+//! PDF briefings and the compendium, laid out by the typst crate in this process. Each
+//! document's Typst source is generated from the site (author text escaped by
+//! [`markup`]), then compiled in a [`world::CasefileWorld`] that can read only templates and
+//! content images.
+
+pub mod markup;
+pub mod world;
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use typst::diag::{SourceDiagnostic, Warned};
+use typst::foundations::{Datetime, Smart};
+use typst::World;
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+
+use crate::config::PdfStandard as Standard;
+use crate::model::{Date, Dossier, Site, Source};
+use markup::{escape, label, string, Emitter, Target};
+use world::{CasefileWorld, Files};
+
+/// The built-in Typst templates, embedded in the binary.
+pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[("casefile.typ", include_str!("../../../templates/casefile.typ"))];
+
+/// What a world may read: the Typst templates (the project's `.typ` files overriding the
+/// built-in ones by name) and the images under `content/`.
+pub fn files(overrides: &BTreeMap<String, String>, images: &BTreeMap<String, Vec<u8>>) -> Arc<Files> {
+    let mut templates: BTreeMap<String, String> =
+        BUILTIN_TEMPLATES.iter().map(|(name, text)| (name.to_string(), text.to_string())).collect();
+    for (name, text) in overrides.iter().filter(|(name, _)| name.ends_with(".typ")) {
+        templates.insert(name.clone(), text.clone());
+    }
+    Arc::new(Files { templates, images: images.clone() })
+}
+
+/// Renders a briefing per dossier (`ID.pdf`) and the compendium (`compendium.pdf`).
+pub fn render_all(site: &Site, files: &Arc<Files>) -> Result<Vec<(String, Vec<u8>)>, Vec<String>> {
+    let results: Vec<Result<(String, Vec<u8>), String>> = site
+        .dossiers
+        .par_iter()
+        .map(|d| {
+            let pdf = compile(briefing_source(site, d), files, &d.id, d.updated.unwrap_or(d.date), site)?;
+            Ok((format!("{}.pdf", d.id), pdf))
+        })
+        .collect();
+    let mut pdfs = Vec::with_capacity(results.len() + 1);
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok(pdf) => pdfs.push(pdf),
+            Err(err) => errors.push(err),
+        }
+    }
+    let newest = site.dossiers.iter().map(|d| d.updated.unwrap_or(d.date)).max().unwrap_or(Date { year: 1970, month: None, day: None });
+    match compile(compendium_source(site), files, "compendium", newest, site) {
+        Ok(pdf) => pdfs.push(("compendium.pdf".to_string(), pdf)),
+        Err(err) => errors.push(err),
+    }
+    if errors.is_empty() {
+        Ok(pdfs)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Compiles one document to PDF bytes. `name` says which document in errors.
+pub fn compile(source: String, files: &Arc<Files>, name: &str, date: Date, site: &Site) -> Result<Vec<u8>, String> {
+    let world = CasefileWorld::new(source, files.clone());
+    let Warned { output, .. } = typst::compile::<PagedDocument>(&world);
+    let document = output.map_err(|errors| describe(&world, name, &errors))?;
+    let standards = match site.config.pdf.standard {
+        Standard::None => PdfStandards::default(),
+        Standard::PdfA2b => PdfStandards::new(&[PdfStandard::A_2b]).map_err(|e| format!("PDF/A-2b: {e:?}"))?,
+    };
+    let options = PdfOptions {
+        ident: Smart::Custom(format!("casefile-{name}")),
+        timestamp: datetime(date).map(Timestamp::new_utc),
+        standards,
+        ..PdfOptions::default()
+    };
+    let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| describe(&world, name, &errors))?;
+    // typst memoizes across documents; keep its cache from growing without bound.
+    comemo::evict(10);
+    Ok(pdf)
+}
+
+fn datetime(date: Date) -> Option<Datetime> {
+    Datetime::from_ymd(i32::from(date.year), date.month.unwrap_or(1), date.day.unwrap_or(1))
+}
+
+/// Typst errors as casefile messages: the template file and line, or the dossier whose
+/// generated source failed. Host paths never appear.
+fn describe(world: &CasefileWorld, name: &str, errors: &[SourceDiagnostic]) -> String {
+    let mut out = format!("PDF `{name}.pdf` could not be laid out:");
+    for err in errors {
+        let place = err.span.id().and_then(|id| {
+            let source = world.source(id).ok()?;
+            let range = world.range(err.span)?;
+            let line = source.lines().byte_to_line(range.start)? + 1;
+            let path = id.get().vpath().get_with_slash().to_string();
+            Some(match path.strip_prefix(world::TEMPLATE_DIR) {
+                Some(template) => format!("templates/{template}:{line}"),
+                None => format!("generated source line {line}"),
+            })
+        });
+        let _ = write!(out, "\n  {}: {}", place.unwrap_or_else(|| "document".to_string()), err.message);
+        for hint in &err.hints {
+            let _ = write!(out, " (hint: {})", hint.v);
+        }
+    }
+    out
+}
+
+use typst::WorldExt;
+
+fn array(items: impl IntoIterator<Item = String>) -> String {
+    let mut out = String::from("(");
+    for item in items {
+        out.push_str(&item);
+        out.push_str(", ");
+    }
+    if out.len() > 1 {
+        out.truncate(out.len() - 2);
+        out.push_str(",)");
+    } else {
+        out.push(')');
+    }
+    out
+}
+
+fn opt_str(value: Option<&str>) -> String {
+    value.map_or_else(|| "none".to_string(), string)
+}
+
+fn preamble(site: &Site, title: &str, authors: &[String], keywords: &[String], date: Date, running: &str, restricted: bool, lang: &str) -> String {
+    let authors = if authors.is_empty() { &site.config.authors } else { authors };
+    let date = datetime(date).map_or("auto".to_string(), |_| {
+        format!("datetime(year: {}, month: {}, day: {})", date.year, date.month.unwrap_or(1), date.day.unwrap_or(1))
+    });
+    format!(
+        "#import \"/templates/casefile.typ\": *\n\
+         #set document(title: {}, author: {}, keywords: {}, date: {date})\n\
+         #show: setup.with(title: {}, running: {}, restricted: {restricted}, lang: {}, paper: {})\n",
+        string(title),
+        array(authors.iter().map(|a| string(a))),
+        array(keywords.iter().map(|k| string(k))),
+        string(title),
+        string(running),
+        string(lang.split('-').next().unwrap_or("en")),
+        string(site.config.pdf.paper.typst_name()),
+    )
+}
+
+/// The Typst source of one dossier's briefing.
+pub fn briefing_source(site: &Site, d: &Dossier) -> String {
+    let keywords: Vec<String> = d.tags.iter().map(|t| t.name.clone()).collect();
+    let mut out = preamble(site, &d.title, &d.authors, &keywords, d.updated.unwrap_or(d.date), &site.config.title, d.restricted, &d.lang);
+    out.push_str(&dossier_markup(site, d, Target::Briefing, 1));
+    out
+}
+
+/// The parts of a dossier shared by its briefing and its chapter of the compendium.
+fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String {
+    let mut out = String::new();
+    let title_label = match target {
+        Target::Briefing => String::new(),
+        Target::Compendium(id) => format!(" <{}>", label(&format!("d-{id}"))),
+    };
+    let summary = d.summary.as_ref().map_or("none".to_string(), |pieces| {
+        let mut e = Emitter::new(target, &[]);
+        e.pieces(pieces);
+        format!("[{}]", e.finish().trim())
+    });
+    let _ = writeln!(
+        out,
+        "#dossier-head(title: [#heading(level: {level})[{}]{title_label}], status: {}, confidence: {}, date: {}, updated: {}, authors: {}, summary: {summary}, restricted: {}, draft: {})",
+        escape(&d.title),
+        string(d.status.as_str()),
+        opt_str(d.confidence.map(|c| c.as_str())),
+        string(&d.date.display()),
+        opt_str(d.updated.map(|u| u.display()).as_deref()),
+        array(d.authors.iter().map(|a| string(a))),
+        d.restricted,
+        d.draft,
+    );
+    let entities = d.entities.iter().map(|e| {
+        let name = match target {
+            Target::Briefing => format!("[{}]", escape(&e.name)),
+            Target::Compendium(_) => format!(
+                "[#link(<{}>)[{}]#metadata(none)<{}>]",
+                label(&format!("e-{}", e.id)),
+                escape(&e.name),
+                label(&format!("m-{}", e.id))
+            ),
+        };
+        let role = e.role.as_deref().map_or("none".to_string(), |r| format!("[{}]", escape(r)));
+        format!("(name: {name}, kind: {}, role: {role})", string(&e.kind.as_str().replace('-', " ")))
+    });
+    let related = d.related.iter().map(|r| match target {
+        Target::Briefing => format!("[{}]", escape(&r.title)),
+        Target::Compendium(_) => format!("[#xref(<{}>)[{}]]", label(&format!("d-{}", r.id)), escape(&r.title)),
+    });
+    let _ = writeln!(
+        out,
+        "#facts(entities: {}, tags: {}, related: {})",
+        array(entities),
+        array(d.tags.iter().map(|t| string(&t.name))),
+        array(related)
+    );
+    let mut body = Emitter::new(target, &d.notes);
+    body.pieces(&d.body);
+    out.push_str(&body.finish());
+    out.push('\n');
+    let sources = d.sources.iter().map(|&i| source_entry(&site.sources[i]));
+    let _ = writeln!(out, "#sources-section({}, level: {})", array(sources), level + 1);
+    let events = d.timeline.iter().map(|e| {
+        let mut em = Emitter::new(target, &[]);
+        em.pieces(&e.event);
+        format!("(date: {}, body: [{}])", string(&e.date.display()), em.finish().trim())
+    });
+    let _ = writeln!(out, "#timeline-section({}, level: {})", array(events), level + 1);
+    out
+}
+
+fn source_entry(s: &Source) -> String {
+    if s.anonymous {
+        return "(title: [Confidential source], grade: none, details: none)".to_string();
+    }
+    let mut details = Vec::new();
+    details.extend(s.kind.map(|k| escape(&k.label())));
+    details.extend(s.publisher.as_deref().map(escape));
+    details.extend(s.date.map(|d| escape(&d.display())));
+    let mut details = details.join(" · ");
+    if let Some(url) = &s.url {
+        let _ = write!(details, " · #link({})[{}]", string(url), escape(url));
+    }
+    format!(
+        "(title: [#emph[{}]], grade: {}, details: {})",
+        escape(&s.title),
+        opt_str(s.grade.as_deref()),
+        if details.is_empty() { "none".to_string() } else { format!("[{details}]") }
+    )
+}
+
+/// The Typst source of the compendium: cover, contents, every dossier, the merged timeline,
+/// the index of entities with page numbers and the register of sources.
+pub fn compendium_source(site: &Site) -> String {
+    let newest = site.dossiers.iter().map(|d| d.updated.unwrap_or(d.date)).max().unwrap_or(Date { year: 1970, month: None, day: None });
+    let title = &site.config.title;
+    let mut out = preamble(site, title, &[], &[], newest, title, false, &site.config.lang);
+    let _ = writeln!(
+        out,
+        "#cover(title: [{}], description: {}, count: {}, date: {}, internal: {})",
+        escape(title),
+        site.config.description.as_deref().map_or("none".to_string(), |d| format!("[{}]", escape(d))),
+        site.dossiers.len(),
+        string(&newest.display()),
+        site.profile.internal
+    );
+    out.push_str("#outline(title: [Contents], depth: 1)\n");
+    for d in &site.dossiers {
+        let _ = writeln!(out, "#dossier-start(restricted: {})", d.restricted);
+        out.push_str(&dossier_markup(site, d, Target::Compendium(&d.id), 1));
+    }
+    out.push_str("#dossier-start(restricted: false)\n");
+    let events = site.timeline.iter().map(|e| {
+        let mut em = Emitter::new(Target::Compendium(&e.dossier.id), &[]);
+        em.pieces(&e.event);
+        format!(
+            "(date: {}, body: [{} #text(fill: muted, size: 8.5pt)[— #xref(<{}>)[{}]]])",
+            string(&e.date.display()),
+            em.finish().trim(),
+            label(&format!("d-{}", e.dossier.id)),
+            escape(&e.dossier.title)
+        )
+    });
+    let _ = writeln!(out, "#timeline-section({}, title: [Timeline of all dossiers], level: 1)", array(events));
+    out.push_str("#pagebreak(weak: true)\n= Index of entities\n#set par(justify: false)\n");
+    for e in &site.entities {
+        let _ = writeln!(
+            out,
+            "#block(below: 6pt)[#strong[{}] <{}> #text(fill: muted, size: 8.5pt)[{}] #h(1fr) #mention-pages(<{}>)]",
+            escape(&e.name),
+            label(&format!("e-{}", e.id)),
+            escape(&e.kind.as_str().replace('-', " ")),
+            label(&format!("m-{}", e.id)),
+        );
+    }
+    out.push_str("#pagebreak(weak: true)\n= Register of sources\n");
+    let shown: Vec<String> = site.sources.iter().filter(|s| !s.anonymous).map(source_entry).collect();
+    let _ = writeln!(out, "#sources-section({}, level: 2)", array(shown));
+    out
+}
