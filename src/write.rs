@@ -13,11 +13,18 @@ pub type OutputFile = (String, Vec<u8>);
 /// named in `carry_over` (a part this build did not make, such as `pdf` on a `--site` build,
 /// and dotfiles) are kept. On any error the previous output is untouched.
 pub fn replace_output(out: &Path, files: &[OutputFile], carry_over: &[&str]) -> io::Result<()> {
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(parent)?;
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".to_string());
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".to_string());
     let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
-    let result = stage(&staging, out, files, carry_over).and_then(|()| swap(&staging, out, parent, &name));
+    let result =
+        stage(&staging, out, files, carry_over).and_then(|()| swap(&staging, out, parent, &name));
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
@@ -72,11 +79,16 @@ fn swap(staging: &Path, out: &Path, parent: &Path, name: &str) -> io::Result<()>
 
 fn safe_relative(rel: &str) -> io::Result<PathBuf> {
     let path = Path::new(rel);
-    let ok = path.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+    let ok = path
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
     if ok {
         Ok(path.to_path_buf())
     } else {
-        Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output folder: {rel}")))
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("refusing to write outside the output folder: {rel}"),
+        ))
     }
 }
 
@@ -103,15 +115,29 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("casefile-write-{}", std::process::id()));
         let out = dir.join("output");
         let _ = fs::remove_dir_all(&dir);
-        replace_output(&out, &[("site/a.html".into(), b"a".to_vec()), ("pdf/x.pdf".into(), b"x".to_vec())], &[]).unwrap();
+        replace_output(
+            &out,
+            &[
+                ("site/a.html".into(), b"a".to_vec()),
+                ("pdf/x.pdf".into(), b"x".to_vec()),
+            ],
+            &[],
+        )
+        .unwrap();
         fs::write(out.join(".gitignore"), "*").unwrap();
         replace_output(&out, &[("site/b.html".into(), b"b".to_vec())], &["pdf"]).unwrap();
-        assert!(!out.join("site/a.html").exists(), "stale files do not survive");
+        assert!(
+            !out.join("site/a.html").exists(),
+            "stale files do not survive"
+        );
         assert!(out.join("site/b.html").exists());
         assert!(out.join("pdf/x.pdf").exists(), "the part not built is kept");
         assert!(out.join(".gitignore").exists(), "dotfiles are kept");
         assert!(replace_output(&out, &[("../escape".into(), vec![])], &[]).is_err());
-        assert!(out.join("site/b.html").exists(), "a failed write leaves the output as it was");
+        assert!(
+            out.join("site/b.html").exists(),
+            "a failed write leaves the output as it was"
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -258,6 +258,11 @@ impl MarkedEventReceiver for TreeBuilder<'_> {
                         }
                     }
                     Some(Open::Map(start, entries, _)) => {
+                        // A block map's start event points past its first key; the key is
+                        // where the map visibly begins.
+                        let start = entries
+                            .first()
+                            .map_or(start, |(k, _)| k.span.start.min(start));
                         let end = entries.last().map_or(start + 1, |(_, v)| v.span.end);
                         Node {
                             value: Value::Map(entries),

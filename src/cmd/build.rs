@@ -20,11 +20,19 @@ pub fn run(root: &Path, out: &Path, args: &BuildArgs) -> Exit {
     let outcome = crate::check(root);
     report(&outcome.diagnostics, &outcome.texts, args.format);
     if outcome.exit() != Exit::Success {
-        eprintln!("build stopped: nothing was written; {} is as it was", out.display());
+        eprintln!(
+            "build stopped: nothing was written; {} is as it was",
+            out.display()
+        );
         return outcome.exit();
     }
-    let Some(checked) = &outcome.checked else { return fail("the project could not be checked") };
-    let profile = Profile { internal: args.internal, drafts: args.drafts };
+    let Some(checked) = &outcome.checked else {
+        return fail("the project could not be checked");
+    };
+    let profile = Profile {
+        internal: args.internal,
+        drafts: args.drafts,
+    };
     let site = resolve::build_site(checked, profile);
     let (build_site, build_pdf) = match (args.site, args.pdf) {
         (true, false) => (true, false),
@@ -37,7 +45,10 @@ pub fn run(root: &Path, out: &Path, args: &BuildArgs) -> Exit {
             for error in &errors {
                 eprintln!("error: {error}");
             }
-            eprintln!("build stopped: nothing was written; {} is as it was", out.display());
+            eprintln!(
+                "build stopped: nothing was written; {} is as it was",
+                out.display()
+            );
             return Exit::ContentErrors;
         }
     };
@@ -47,14 +58,24 @@ pub fn run(root: &Path, out: &Path, args: &BuildArgs) -> Exit {
         _ => &[],
     };
     if let Err(err) = write::replace_output(out, &files, carry_over) {
-        return fail(&format!("cannot write {}: {err}; the previous output is as it was", out.display()));
+        return fail(&format!(
+            "cannot write {}: {err}; the previous output is as it was",
+            out.display()
+        ));
     }
     let pdfs = files.iter().filter(|(p, _)| p.starts_with("pdf/")).count();
-    let pages = files.iter().filter(|(p, _)| p.starts_with("site/") && p.ends_with(".html")).count();
+    let pages = files
+        .iter()
+        .filter(|(p, _)| p.starts_with("site/") && p.ends_with(".html"))
+        .count();
     eprintln!(
         "built {} dossiers{}: {pages} pages, {pdfs} PDFs in {} ({:.2} s)",
         site.dossiers.len(),
-        if profile.internal { " (internal: includes restricted material)" } else { "" },
+        if profile.internal {
+            " (internal: includes restricted material)"
+        } else {
+            ""
+        },
         out.display(),
         started.elapsed().as_secs_f64()
     );
@@ -62,7 +83,12 @@ pub fn run(root: &Path, out: &Path, args: &BuildArgs) -> Exit {
 }
 
 /// Renders what was asked for, as files relative to the output folder.
-fn render(site: &crate::model::Site, project: &crate::load::Project, with_site: bool, with_pdf: bool) -> Result<Vec<OutputFile>, Vec<String>> {
+fn render(
+    site: &crate::model::Site,
+    project: &crate::load::Project,
+    with_site: bool,
+    with_pdf: bool,
+) -> Result<Vec<OutputFile>, Vec<String>> {
     let mut files: Vec<OutputFile> = Vec::new();
     if with_pdf {
         let world_files = pdf::files(&project.templates, &project.images);
@@ -75,8 +101,19 @@ fn render(site: &crate::model::Site, project: &crate::load::Project, with_site: 
     }
     if with_site {
         let tera = html::templates(&project.templates).map_err(|e| vec![e])?;
-        let pages = html::render_site(site, &tera, html::SiteOptions { with_pdfs: with_pdf }).map_err(|e| vec![e])?;
-        files.extend(pages.into_iter().map(|(path, bytes)| (format!("site/{path}"), bytes)));
+        let pages = html::render_site(
+            site,
+            &tera,
+            html::SiteOptions {
+                with_pdfs: with_pdf,
+            },
+        )
+        .map_err(|e| vec![e])?;
+        files.extend(
+            pages
+                .into_iter()
+                .map(|(path, bytes)| (format!("site/{path}"), bytes)),
+        );
         let used_images = used_images(site);
         for (path, bytes) in &project.images {
             if used_images.contains(path.as_str()) {

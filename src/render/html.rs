@@ -20,7 +20,10 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ("dossier.html", include_str!("../../templates/dossier.html")),
     ("entity.html", include_str!("../../templates/entity.html")),
     ("tag.html", include_str!("../../templates/tag.html")),
-    ("timeline.html", include_str!("../../templates/timeline.html")),
+    (
+        "timeline.html",
+        include_str!("../../templates/timeline.html"),
+    ),
     ("sources.html", include_str!("../../templates/sources.html")),
     ("404.html", include_str!("../../templates/404.html")),
     ("macros.html", include_str!("../../templates/macros.html")),
@@ -30,8 +33,14 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
 
 /// Static files copied as they are.
 pub const ASSETS: &[(&str, &str)] = &[
-    ("assets/style.css", include_str!("../../templates/style.css")),
-    ("assets/search.js", include_str!("../../templates/search.js")),
+    (
+        "assets/style.css",
+        include_str!("../../templates/style.css"),
+    ),
+    (
+        "assets/search.js",
+        include_str!("../../templates/search.js"),
+    ),
 ];
 
 /// A rendered file: its path under `site/` and its bytes.
@@ -48,7 +57,8 @@ pub fn templates(overrides: &BTreeMap<String, String>) -> Result<Tera, String> {
             all.insert(name, text);
         }
     }
-    tera.add_raw_templates(all.into_iter().collect::<Vec<_>>()).map_err(|e| describe_tera_error(&e))?;
+    tera.add_raw_templates(all.into_iter().collect::<Vec<_>>())
+        .map_err(|e| describe_tera_error(&e))?;
     Ok(tera)
 }
 
@@ -72,18 +82,36 @@ pub struct SiteOptions {
 }
 
 /// Renders every page of the site. Errors name the template and page.
-pub fn render_site(site: &Site, tera: &Tera, options: SiteOptions) -> Result<Vec<SiteFile>, String> {
+pub fn render_site(
+    site: &Site,
+    tera: &Tera,
+    options: SiteOptions,
+) -> Result<Vec<SiteFile>, String> {
     let mut jobs: Vec<Page> = vec![Page::Index, Page::Timeline, Page::Sources, Page::NotFound];
     jobs.extend(site.dossiers.iter().map(|d| Page::Dossier(d)));
     jobs.extend(site.entities.iter().map(|e| Page::Entity(e)));
-    jobs.extend(site.tags.iter().map(|(tag, dossiers)| Page::Tag(&tag.name, &tag.slug, dossiers)));
+    jobs.extend(
+        site.tags
+            .iter()
+            .map(|(tag, dossiers)| Page::Tag(&tag.name, &tag.slug, dossiers)),
+    );
     if site.config.base_url.is_some() {
         jobs.push(Page::Sitemap);
         jobs.push(Page::Feed);
     }
-    let mut files: Vec<SiteFile> = jobs.par_iter().map(|page| render_page(site, tera, options, page)).collect::<Result<_, _>>()?;
-    files.push(("assets/search-index.js".to_string(), search_index(site).into_bytes()));
-    files.extend(ASSETS.iter().map(|(path, text)| (path.to_string(), text.as_bytes().to_vec())));
+    let mut files: Vec<SiteFile> = jobs
+        .par_iter()
+        .map(|page| render_page(site, tera, options, page))
+        .collect::<Result<_, _>>()?;
+    files.push((
+        "assets/search-index.js".to_string(),
+        search_index(site).into_bytes(),
+    ));
+    files.extend(
+        ASSETS
+            .iter()
+            .map(|(path, text)| (path.to_string(), text.as_bytes().to_vec())),
+    );
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
 }
@@ -100,7 +128,12 @@ enum Page<'a> {
     Tag(&'a str, &'a str, &'a [crate::model::DossierRef]),
 }
 
-fn render_page(site: &Site, tera: &Tera, options: SiteOptions, page: &Page) -> Result<SiteFile, String> {
+fn render_page(
+    site: &Site,
+    tera: &Tera,
+    options: SiteOptions,
+    page: &Page,
+) -> Result<SiteFile, String> {
     let (path, template, depth) = match page {
         Page::Index => ("index.html".to_string(), "index.html", 0),
         Page::Timeline => ("timeline/index.html".to_string(), "timeline.html", 1),
@@ -112,16 +145,29 @@ fn render_page(site: &Site, tera: &Tera, options: SiteOptions, page: &Page) -> R
         Page::Entity(e) => (format!("entities/{}/index.html", e.id), "entity.html", 2),
         Page::Tag(_, slug, _) => (format!("tags/{slug}/index.html"), "tag.html", 2),
     };
-    let links = PageLinks { root: "../".repeat(depth) };
+    let links = PageLinks {
+        root: "../".repeat(depth),
+    };
     let mut context = Context::new();
     context.insert("site", &site_context(site));
     context.insert("root", &links.root);
     context.insert("path", &path);
     match page {
         Page::Index | Page::Sitemap | Page::Feed => {
-            let dossiers: Vec<Value> = site.dossiers.iter().map(|d| dossier_summary(d, &links)).collect();
+            let dossiers: Vec<Value> = site
+                .dossiers
+                .iter()
+                .map(|d| dossier_summary(d, &links))
+                .collect();
             context.insert("dossiers", &dossiers);
-            context.insert("tags", &site.tags.iter().map(|(t, ds)| json!({"name": t.name, "slug": t.slug, "count": ds.len()})).collect::<Vec<_>>());
+            context.insert(
+                "tags",
+                &site
+                    .tags
+                    .iter()
+                    .map(|(t, ds)| json!({"name": t.name, "slug": t.slug, "count": ds.len()}))
+                    .collect::<Vec<_>>(),
+            );
         }
         Page::Timeline => context.insert("events", &timeline(&site.timeline, site, &links)),
         Page::Sources => {
@@ -145,9 +191,12 @@ fn render_page(site: &Site, tera: &Tera, options: SiteOptions, page: &Page) -> R
             context.insert("dossiers", &list);
         }
     }
-    let html = tera
-        .render(template, &context)
-        .map_err(|e| format!("template `{template}` failed for {path}: {}", describe_tera_error(&e)))?;
+    let html = tera.render(template, &context).map_err(|e| {
+        format!(
+            "template `{template}` failed for {path}: {}",
+            describe_tera_error(&e)
+        )
+    })?;
     Ok((path, html.into_bytes()))
 }
 
@@ -179,13 +228,23 @@ fn site_context(site: &Site) -> SiteContext<'_> {
         source_count: site.sources.iter().filter(|s| !s.anonymous).count(),
         event_count: site.timeline.len(),
         // The newest date in the content, never the clock: same input, same bytes.
-        updated: site.dossiers.iter().map(|d| d.updated.unwrap_or(d.date)).max().map(|d| feed_date(&d)),
+        updated: site
+            .dossiers
+            .iter()
+            .map(|d| d.updated.unwrap_or(d.date))
+            .max()
+            .map(|d| feed_date(&d)),
     }
 }
 
 /// An RFC 3339 timestamp for a content date (the feed needs full timestamps).
 fn feed_date(date: &crate::model::Date) -> String {
-    format!("{:04}-{:02}-{:02}T00:00:00Z", date.year, date.month.unwrap_or(1), date.day.unwrap_or(1))
+    format!(
+        "{:04}-{:02}-{:02}T00:00:00Z",
+        date.year,
+        date.month.unwrap_or(1),
+        date.day.unwrap_or(1)
+    )
 }
 
 fn dossier_summary(d: &Dossier, links: &PageLinks) -> Value {
@@ -222,11 +281,19 @@ fn dossier_context(d: &Dossier, site: &Site, links: &PageLinks, options: SiteOpt
     let mut value = serde_json::to_value(d).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut value {
         map.insert("body_html".into(), Value::String(to_html(&d.body, links)));
-        map.insert("summary_html".into(), json!(d.summary.as_ref().map(|p| to_html(p, links))));
+        map.insert(
+            "summary_html".into(),
+            json!(d.summary.as_ref().map(|p| to_html(p, links))),
+        );
         map.insert("notes".into(), Value::Array(notes));
         map.insert("source_list".into(), json!(sources));
         map.insert("events".into(), json!(timeline(&d.timeline, site, links)));
-        map.insert("pdf".into(), json!(options.with_pdfs.then(|| format!("{}pdf/{}.pdf", links.root, d.id))));
+        map.insert(
+            "pdf".into(),
+            json!(options
+                .with_pdfs
+                .then(|| format!("{}pdf/{}.pdf", links.root, d.id))),
+        );
     }
     value
 }
@@ -262,7 +329,11 @@ fn search_index(site: &Site) -> String {
         .iter()
         .map(|d| {
             let mut words = String::new();
-            for text in [d.title.as_str(), d.summary_text.as_deref().unwrap_or(""), d.plain_text.as_str()] {
+            for text in [
+                d.title.as_str(),
+                d.summary_text.as_deref().unwrap_or(""),
+                d.plain_text.as_str(),
+            ] {
                 words.push_str(text);
                 words.push(' ');
             }
@@ -296,7 +367,10 @@ fn search_index(site: &Site) -> String {
 pub fn fold(text: &str) -> String {
     let folded = deunicode::deunicode(text).to_lowercase();
     let mut out = String::with_capacity(folded.len());
-    for word in folded.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         if !out.is_empty() {
             out.push(' ');
         }

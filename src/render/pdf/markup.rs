@@ -16,7 +16,8 @@ pub fn escape(text: &str) -> String {
     let mut previous = ' ';
     for c in text.chars() {
         match c {
-            '\\' | '#' | '$' | '*' | '_' | '`' | '<' | '>' | '@' | '[' | ']' | '~' | '=' | '-' | '+' | '/' | '{' | '}' => {
+            '\\' | '#' | '$' | '*' | '_' | '`' | '<' | '>' | '@' | '[' | ']' | '~' | '=' | '-'
+            | '+' | '/' | '{' | '}' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -52,7 +53,15 @@ pub fn string(text: &str) -> String {
 
 /// A label name made only of characters Typst accepts in labels.
 pub fn label(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect()
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
 }
 
 /// Which document the markup is for: links and labels differ.
@@ -100,7 +109,16 @@ pub struct Emitter<'a> {
 impl<'a> Emitter<'a> {
     /// An emitter for `target`; `notes` are the dossier's notes, placed as footnotes.
     pub fn new(target: Target<'a>, notes: &'a [Note]) -> Self {
-        Emitter { target, notes, out: String::new(), image_alt: None, code: false, link_ends: Vec::new(), heading_anchor: None, in_table_head: false }
+        Emitter {
+            target,
+            notes,
+            out: String::new(),
+            image_alt: None,
+            code: false,
+            link_ends: Vec::new(),
+            heading_anchor: None,
+            in_table_head: false,
+        }
     }
 
     /// The markup written so far.
@@ -142,7 +160,11 @@ impl<'a> Emitter<'a> {
 
     fn note_ref(&mut self, number: u32, anchor: &str) {
         let label = self.target.note_label(number);
-        let first = self.notes.iter().find(|n| n.number == number).filter(|n| n.refs.first().map(String::as_str) == Some(anchor));
+        let first = self
+            .notes
+            .iter()
+            .find(|n| n.number == number)
+            .filter(|n| n.refs.first().map(String::as_str) == Some(anchor));
         match first {
             Some(note) => {
                 let content = note_markup(note, self.target);
@@ -215,7 +237,9 @@ impl<'a> Emitter<'a> {
             }
             Event::SoftBreak => self.out.push(' '),
             Event::HardBreak => self.out.push_str("#linebreak()"),
-            Event::Rule => self.out.push_str("\n#line(length: 100%, stroke: 0.5pt + luma(160))\n"),
+            Event::Rule => self
+                .out
+                .push_str("\n#line(length: 100%, stroke: 0.5pt + luma(160))\n"),
             Event::TaskListMarker(done) => self.out.push_str(if *done { "☑ " } else { "☐ " }),
             // Raw HTML is left out of the PDF (the author was warned when it was parsed).
             Event::Html(_) | Event::InlineHtml(_) => {}
@@ -234,7 +258,10 @@ impl<'a> Emitter<'a> {
             Tag::BlockQuote(_) => self.out.push_str("\n#quote(block: true)["),
             Tag::CodeBlock(kind) => {
                 let lang = match kind {
-                    CodeBlockKind::Fenced(lang) if !lang.is_empty() => format!("lang: {}, ", string(lang.split_whitespace().next().unwrap_or(""))),
+                    CodeBlockKind::Fenced(lang) if !lang.is_empty() => format!(
+                        "lang: {}, ",
+                        string(lang.split_whitespace().next().unwrap_or(""))
+                    ),
                     _ => String::new(),
                 };
                 let _ = write!(self.out, "\n#raw(block: true, {lang}");
@@ -255,7 +282,12 @@ impl<'a> Emitter<'a> {
                         _ => "left",
                     })
                     .collect();
-                let _ = write!(self.out, "\n#table(columns: {}, align: ({},), ", alignments.len().max(1), aligns.join(", "));
+                let _ = write!(
+                    self.out,
+                    "\n#table(columns: {}, align: ({},), ",
+                    alignments.len().max(1),
+                    aligns.join(", ")
+                );
             }
             Tag::TableHead => {
                 self.in_table_head = true;
@@ -283,8 +315,15 @@ impl<'a> Emitter<'a> {
                 }
                 self.link_ends.push("]".to_string());
             }
-            Tag::Image { dest_url, .. } => self.image_alt = Some((dest_url.to_string(), String::new())),
-            Tag::FootnoteDefinition(_) | Tag::HtmlBlock | Tag::MetadataBlock(_) | Tag::DefinitionList | Tag::DefinitionListTitle | Tag::DefinitionListDefinition => {}
+            Tag::Image { dest_url, .. } => {
+                self.image_alt = Some((dest_url.to_string(), String::new()))
+            }
+            Tag::FootnoteDefinition(_)
+            | Tag::HtmlBlock
+            | Tag::MetadataBlock(_)
+            | Tag::DefinitionList
+            | Tag::DefinitionListTitle
+            | Tag::DefinitionListDefinition => {}
         }
     }
 
@@ -311,8 +350,14 @@ impl<'a> Emitter<'a> {
                 self.out.push_str("),");
             }
             TagEnd::TableRow => {}
-            TagEnd::TableCell => self.out.push_str(if self.in_table_head { "]]," } else { "]," }),
-            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Superscript | TagEnd::Subscript => {
+            TagEnd::TableCell => self
+                .out
+                .push_str(if self.in_table_head { "]]," } else { "]," }),
+            TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Superscript
+            | TagEnd::Subscript => {
                 self.out.push(']');
             }
             TagEnd::Link => self.link_end(),
@@ -355,7 +400,9 @@ mod tests {
     fn injection_is_escaped() {
         let e = escape("#read(\"/etc/passwd\") @sedena $x$ *b* _i_ `c` <l> [x] = h");
         assert!(!e.contains("#read") || e.contains("\\#read"));
-        for needle in ["\\#", "\\@", "\\$", "\\*", "\\_", "\\`", "\\<", "\\[", "\\/"] {
+        for needle in [
+            "\\#", "\\@", "\\$", "\\*", "\\_", "\\`", "\\<", "\\[", "\\/",
+        ] {
             assert!(e.contains(needle), "{needle} in {e}");
         }
     }

@@ -23,17 +23,28 @@ use markup::{escape, label, string, Emitter, Target};
 use world::{CasefileWorld, Files};
 
 /// The built-in Typst templates, embedded in the binary.
-pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[("casefile.typ", include_str!("../../../templates/casefile.typ"))];
+pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[(
+    "casefile.typ",
+    include_str!("../../../templates/casefile.typ"),
+)];
 
 /// What a world may read: the Typst templates (the project's `.typ` files overriding the
 /// built-in ones by name) and the images under `content/`.
-pub fn files(overrides: &BTreeMap<String, String>, images: &BTreeMap<String, Vec<u8>>) -> Arc<Files> {
-    let mut templates: BTreeMap<String, String> =
-        BUILTIN_TEMPLATES.iter().map(|(name, text)| (name.to_string(), text.to_string())).collect();
+pub fn files(
+    overrides: &BTreeMap<String, String>,
+    images: &BTreeMap<String, Vec<u8>>,
+) -> Arc<Files> {
+    let mut templates: BTreeMap<String, String> = BUILTIN_TEMPLATES
+        .iter()
+        .map(|(name, text)| (name.to_string(), text.to_string()))
+        .collect();
     for (name, text) in overrides.iter().filter(|(name, _)| name.ends_with(".typ")) {
         templates.insert(name.clone(), text.clone());
     }
-    Arc::new(Files { templates, images: images.clone() })
+    Arc::new(Files {
+        templates,
+        images: images.clone(),
+    })
 }
 
 /// Renders a briefing per dossier (`ID.pdf`) and the compendium (`compendium.pdf`).
@@ -42,7 +53,13 @@ pub fn render_all(site: &Site, files: &Arc<Files>) -> Result<Vec<(String, Vec<u8
         .dossiers
         .par_iter()
         .map(|d| {
-            let pdf = compile(briefing_source(site, d), files, &d.id, d.updated.unwrap_or(d.date), site)?;
+            let pdf = compile(
+                briefing_source(site, d),
+                files,
+                &d.id,
+                d.updated.unwrap_or(d.date),
+                site,
+            )?;
             Ok((format!("{}.pdf", d.id), pdf))
         })
         .collect();
@@ -54,7 +71,16 @@ pub fn render_all(site: &Site, files: &Arc<Files>) -> Result<Vec<(String, Vec<u8
             Err(err) => errors.push(err),
         }
     }
-    let newest = site.dossiers.iter().map(|d| d.updated.unwrap_or(d.date)).max().unwrap_or(Date { year: 1970, month: None, day: None });
+    let newest = site
+        .dossiers
+        .iter()
+        .map(|d| d.updated.unwrap_or(d.date))
+        .max()
+        .unwrap_or(Date {
+            year: 1970,
+            month: None,
+            day: None,
+        });
     match compile(compendium_source(site), files, "compendium", newest, site) {
         Ok(pdf) => pdfs.push(("compendium.pdf".to_string(), pdf)),
         Err(err) => errors.push(err),
@@ -67,13 +93,21 @@ pub fn render_all(site: &Site, files: &Arc<Files>) -> Result<Vec<(String, Vec<u8
 }
 
 /// Compiles one document to PDF bytes. `name` says which document in errors.
-pub fn compile(source: String, files: &Arc<Files>, name: &str, date: Date, site: &Site) -> Result<Vec<u8>, String> {
+pub fn compile(
+    source: String,
+    files: &Arc<Files>,
+    name: &str,
+    date: Date,
+    site: &Site,
+) -> Result<Vec<u8>, String> {
     let world = CasefileWorld::new(source, files.clone());
     let Warned { output, .. } = typst::compile::<PagedDocument>(&world);
     let document = output.map_err(|errors| describe(&world, name, &errors))?;
     let standards = match site.config.pdf.standard {
         Standard::None => PdfStandards::default(),
-        Standard::PdfA2b => PdfStandards::new(&[PdfStandard::A_2b]).map_err(|e| format!("PDF/A-2b: {e:?}"))?,
+        Standard::PdfA2b => {
+            PdfStandards::new(&[PdfStandard::A_2b]).map_err(|e| format!("PDF/A-2b: {e:?}"))?
+        }
     };
     let options = PdfOptions {
         ident: Smart::Custom(format!("casefile-{name}")),
@@ -81,14 +115,19 @@ pub fn compile(source: String, files: &Arc<Files>, name: &str, date: Date, site:
         standards,
         ..PdfOptions::default()
     };
-    let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| describe(&world, name, &errors))?;
+    let pdf =
+        typst_pdf::pdf(&document, &options).map_err(|errors| describe(&world, name, &errors))?;
     // typst memoizes across documents; keep its cache from growing without bound.
     comemo::evict(10);
     Ok(pdf)
 }
 
 fn datetime(date: Date) -> Option<Datetime> {
-    Datetime::from_ymd(i32::from(date.year), date.month.unwrap_or(1), date.day.unwrap_or(1))
+    Datetime::from_ymd(
+        i32::from(date.year),
+        date.month.unwrap_or(1),
+        date.day.unwrap_or(1),
+    )
 }
 
 /// Typst errors as casefile messages: the template file and line, or the dossier whose
@@ -106,7 +145,12 @@ fn describe(world: &CasefileWorld, name: &str, errors: &[SourceDiagnostic]) -> S
                 None => format!("generated source line {line}"),
             })
         });
-        let _ = write!(out, "\n  {}: {}", place.unwrap_or_else(|| "document".to_string()), err.message);
+        let _ = write!(
+            out,
+            "\n  {}: {}",
+            place.unwrap_or_else(|| "document".to_string()),
+            err.message
+        );
         for hint in &err.hints {
             let _ = write!(out, " (hint: {})", hint.v);
         }
@@ -135,10 +179,28 @@ fn opt_str(value: Option<&str>) -> String {
     value.map_or_else(|| "none".to_string(), string)
 }
 
-fn preamble(site: &Site, title: &str, authors: &[String], keywords: &[String], date: Date, running: &str, restricted: bool, lang: &str) -> String {
-    let authors = if authors.is_empty() { &site.config.authors } else { authors };
+fn preamble(
+    site: &Site,
+    title: &str,
+    authors: &[String],
+    keywords: &[String],
+    date: Date,
+    running: &str,
+    restricted: bool,
+    lang: &str,
+) -> String {
+    let authors = if authors.is_empty() {
+        &site.config.authors
+    } else {
+        authors
+    };
     let date = datetime(date).map_or("auto".to_string(), |_| {
-        format!("datetime(year: {}, month: {}, day: {})", date.year, date.month.unwrap_or(1), date.day.unwrap_or(1))
+        format!(
+            "datetime(year: {}, month: {}, day: {})",
+            date.year,
+            date.month.unwrap_or(1),
+            date.day.unwrap_or(1)
+        )
     });
     format!(
         "#import \"/templates/casefile.typ\": *\n\
@@ -157,7 +219,16 @@ fn preamble(site: &Site, title: &str, authors: &[String], keywords: &[String], d
 /// The Typst source of one dossier's briefing.
 pub fn briefing_source(site: &Site, d: &Dossier) -> String {
     let keywords: Vec<String> = d.tags.iter().map(|t| t.name.clone()).collect();
-    let mut out = preamble(site, &d.title, &d.authors, &keywords, d.updated.unwrap_or(d.date), &site.config.title, d.restricted, &d.lang);
+    let mut out = preamble(
+        site,
+        &d.title,
+        &d.authors,
+        &keywords,
+        d.updated.unwrap_or(d.date),
+        &site.config.title,
+        d.restricted,
+        &d.lang,
+    );
     out.push_str(&dossier_markup(site, d, Target::Briefing, 1));
     out
 }
@@ -196,12 +267,22 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
                 label(&format!("m-{}", e.id))
             ),
         };
-        let role = e.role.as_deref().map_or("none".to_string(), |r| format!("[{}]", escape(r)));
-        format!("(name: {name}, kind: {}, role: {role})", string(&e.kind.as_str().replace('-', " ")))
+        let role = e
+            .role
+            .as_deref()
+            .map_or("none".to_string(), |r| format!("[{}]", escape(r)));
+        format!(
+            "(name: {name}, kind: {}, role: {role})",
+            string(&e.kind.as_str().replace('-', " "))
+        )
     });
     let related = d.related.iter().map(|r| match target {
         Target::Briefing => format!("[{}]", escape(&r.title)),
-        Target::Compendium(_) => format!("[#xref(<{}>)[{}]]", label(&format!("d-{}", r.id)), escape(&r.title)),
+        Target::Compendium(_) => format!(
+            "[#xref(<{}>)[{}]]",
+            label(&format!("d-{}", r.id)),
+            escape(&r.title)
+        ),
     });
     let _ = writeln!(
         out,
@@ -215,13 +296,27 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
     out.push_str(&body.finish());
     out.push('\n');
     let sources = d.sources.iter().map(|&i| source_entry(&site.sources[i]));
-    let _ = writeln!(out, "#sources-section({}, level: {})", array(sources), level + 1);
+    let _ = writeln!(
+        out,
+        "#sources-section({}, level: {})",
+        array(sources),
+        level + 1
+    );
     let events = d.timeline.iter().map(|e| {
         let mut em = Emitter::new(target, &[]);
         em.pieces(&e.event);
-        format!("(date: {}, body: [{}])", string(&e.date.display()), em.finish().trim())
+        format!(
+            "(date: {}, body: [{}])",
+            string(&e.date.display()),
+            em.finish().trim()
+        )
     });
-    let _ = writeln!(out, "#timeline-section({}, level: {})", array(events), level + 1);
+    let _ = writeln!(
+        out,
+        "#timeline-section({}, level: {})",
+        array(events),
+        level + 1
+    );
     out
 }
 
@@ -241,21 +336,46 @@ fn source_entry(s: &Source) -> String {
         "(title: [#emph[{}]], grade: {}, details: {})",
         escape(&s.title),
         opt_str(s.grade.as_deref()),
-        if details.is_empty() { "none".to_string() } else { format!("[{details}]") }
+        if details.is_empty() {
+            "none".to_string()
+        } else {
+            format!("[{details}]")
+        }
     )
 }
 
 /// The Typst source of the compendium: cover, contents, every dossier, the merged timeline,
 /// the index of entities with page numbers and the register of sources.
 pub fn compendium_source(site: &Site) -> String {
-    let newest = site.dossiers.iter().map(|d| d.updated.unwrap_or(d.date)).max().unwrap_or(Date { year: 1970, month: None, day: None });
+    let newest = site
+        .dossiers
+        .iter()
+        .map(|d| d.updated.unwrap_or(d.date))
+        .max()
+        .unwrap_or(Date {
+            year: 1970,
+            month: None,
+            day: None,
+        });
     let title = &site.config.title;
-    let mut out = preamble(site, title, &[], &[], newest, title, false, &site.config.lang);
+    let mut out = preamble(
+        site,
+        title,
+        &[],
+        &[],
+        newest,
+        title,
+        false,
+        &site.config.lang,
+    );
     let _ = writeln!(
         out,
         "#cover(title: [{}], description: {}, count: {}, date: {}, internal: {})",
         escape(title),
-        site.config.description.as_deref().map_or("none".to_string(), |d| format!("[{}]", escape(d))),
+        site.config
+            .description
+            .as_deref()
+            .map_or("none".to_string(), |d| format!("[{}]", escape(d))),
         site.dossiers.len(),
         string(&newest.display()),
         site.profile.internal
@@ -277,7 +397,11 @@ pub fn compendium_source(site: &Site) -> String {
             escape(&e.dossier.title)
         )
     });
-    let _ = writeln!(out, "#timeline-section({}, title: [Timeline of all dossiers], level: 1)", array(events));
+    let _ = writeln!(
+        out,
+        "#timeline-section({}, title: [Timeline of all dossiers], level: 1)",
+        array(events)
+    );
     out.push_str("#pagebreak(weak: true)\n= Index of entities\n#set par(justify: false)\n");
     for e in &site.entities {
         let _ = writeln!(
@@ -290,7 +414,12 @@ pub fn compendium_source(site: &Site) -> String {
         );
     }
     out.push_str("#pagebreak(weak: true)\n= Register of sources\n");
-    let shown: Vec<String> = site.sources.iter().filter(|s| !s.anonymous).map(source_entry).collect();
+    let shown: Vec<String> = site
+        .sources
+        .iter()
+        .filter(|s| !s.anonymous)
+        .map(source_entry)
+        .collect();
     let _ = writeln!(out, "#sources-section({}, level: 2)", array(shown));
     out
 }

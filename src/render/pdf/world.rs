@@ -20,9 +20,14 @@ pub struct Fonts {
 
 /// The shared fonts.
 pub static FONTS: LazyLock<Fonts> = LazyLock::new(|| {
-    let fonts: Vec<Font> = typst_assets::fonts().flat_map(|data| Font::iter(Bytes::new(data))).collect();
+    let fonts: Vec<Font> = typst_assets::fonts()
+        .flat_map(|data| Font::iter(Bytes::new(data)))
+        .collect();
     let book = FontBook::from_fonts(&fonts);
-    Fonts { book: LazyHash::new(book), fonts }
+    Fonts {
+        book: LazyHash::new(book),
+        fonts,
+    }
 });
 
 static LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| LazyHash::new(Library::default()));
@@ -51,7 +56,9 @@ pub struct CasefileWorld {
 }
 
 fn file_id(path: &str) -> Option<FileId> {
-    VirtualPath::new(path).ok().map(|vpath| RootedPath::new(VirtualRoot::Project, vpath).intern())
+    VirtualPath::new(path)
+        .ok()
+        .map(|vpath| RootedPath::new(VirtualRoot::Project, vpath).intern())
 }
 
 /// The id of the main source (always the same one).
@@ -64,7 +71,10 @@ pub fn main_id() -> FileId {
 impl CasefileWorld {
     /// A world whose main source is `text`.
     pub fn new(text: String, files: Arc<Files>) -> Self {
-        CasefileWorld { main: Source::new(main_id(), text), files }
+        CasefileWorld {
+            main: Source::new(main_id(), text),
+            files,
+        }
     }
 
     /// The main source (for mapping diagnostics back).
@@ -95,10 +105,15 @@ impl World for CasefileWorld {
             return Ok(self.main.clone());
         }
         if !matches!(id.get().root(), VirtualRoot::Project) {
-            return Err(FileError::Other(Some("packages are not available in casefile templates".into())));
+            return Err(FileError::Other(Some(
+                "packages are not available in casefile templates".into(),
+            )));
         }
         let path = Self::path(id);
-        match path.strip_prefix(TEMPLATE_DIR).and_then(|name| self.files.templates.get(name)) {
+        match path
+            .strip_prefix(TEMPLATE_DIR)
+            .and_then(|name| self.files.templates.get(name))
+        {
             Some(text) => Ok(Source::new(id, text.clone())),
             None => Err(refused(&path)),
         }
@@ -106,10 +121,16 @@ impl World for CasefileWorld {
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
         let path = Self::path(id);
-        if let Some(image) = path.strip_prefix(MEDIA_DIR).and_then(|p| self.files.images.get(p)) {
+        if let Some(image) = path
+            .strip_prefix(MEDIA_DIR)
+            .and_then(|p| self.files.images.get(p))
+        {
             return Ok(Bytes::new(image.clone()));
         }
-        if let Some(text) = path.strip_prefix(TEMPLATE_DIR).and_then(|name| self.files.templates.get(name)) {
+        if let Some(text) = path
+            .strip_prefix(TEMPLATE_DIR)
+            .and_then(|name| self.files.templates.get(name))
+        {
             return Ok(Bytes::new(text.clone().into_bytes()));
         }
         Err(refused(&path))

@@ -1,0 +1,11 @@
+//! casefile's integration tests: one binary, modules by area, fixture projects built in
+//! temporary folders and the real `casefile` binary run on them.
+
+mod support;
+
+mod browser;
+mod check;
+mod hostile;
+mod links;
+mod pdf;
+mod profiles;

@@ -1,0 +1,140 @@
+//! A small builder for fixture projects and a runner for the `casefile` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A project in a temporary folder, removed when dropped.
+pub struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+/// What a run of the binary printed and how it ended.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Fixture {
+    /// An empty project (no files at all).
+    pub fn empty() -> Fixture {
+        Fixture {
+            dir: tempfile::Builder::new()
+                .prefix("casefile-it-")
+                .tempdir()
+                .expect("temporary folder"),
+        }
+    }
+
+    /// A project with a `content/` folder holding the given files (paths relative to the root).
+    pub fn with(files: &[(&str, &str)]) -> Fixture {
+        let fixture = Fixture::empty();
+        std::fs::create_dir_all(fixture.root().join("content/dossiers")).expect("content folder");
+        for (path, text) in files {
+            fixture.write(path, text);
+        }
+        fixture
+    }
+
+    /// A copy of the repository's sample content.
+    pub fn sample() -> Fixture {
+        let fixture = Fixture::empty();
+        copy_tree(&repo().join("content"), &fixture.root().join("content"));
+        if repo().join("casefile.toml").exists() {
+            std::fs::copy(
+                repo().join("casefile.toml"),
+                fixture.root().join("casefile.toml"),
+            )
+            .expect("copy casefile.toml");
+        }
+        fixture
+    }
+
+    /// The project root.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The output folder of a default build.
+    pub fn out(&self) -> PathBuf {
+        self.root().join("output")
+    }
+
+    /// Writes a file, creating folders.
+    pub fn write(&self, path: &str, text: &str) -> &Self {
+        let path = self.root().join(path);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("folders");
+        std::fs::write(path, text).expect("write fixture file");
+        self
+    }
+
+    /// Runs `casefile ARGS --root ROOT`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_casefile"));
+        command.args(args).arg("--root").arg(self.root());
+        run(command)
+    }
+}
+
+/// Runs a command and collects its output.
+pub fn run(mut command: Command) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("run casefile");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Copies a folder recursively.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("folders");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Every file under a folder, relative paths with `/`, sorted.
+pub fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.expect("walk");
+        if entry.file_type().is_file() {
+            let rel = entry.path().strip_prefix(dir).expect("under dir");
+            out.push(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
+    out
+}
+
+/// The text of a PDF, extracted by poppler's `pdftotext`.
+pub fn pdf_text(path: &Path) -> String {
+    let output = Command::new("pdftotext")
+        .arg("-enc")
+        .arg("UTF-8")
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) must be installed; .ci/run installs it");
+    assert!(
+        output.status.success(),
+        "pdftotext failed on {}",
+        path.display()
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
