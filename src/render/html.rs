@@ -51,6 +51,7 @@ pub type SiteFile = (String, Vec<u8>);
 pub fn templates(overrides: &BTreeMap<String, String>) -> Result<Tera, String> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
+    tera.set_escape_fn(escape_html);
     let mut all: BTreeMap<&str, &str> = BUILTIN_TEMPLATES.iter().copied().collect();
     for (name, text) in overrides {
         if all.contains_key(name.as_str()) {
@@ -60,6 +61,23 @@ pub fn templates(overrides: &BTreeMap<String, String>) -> Result<Tera, String> {
     tera.add_raw_templates(all.into_iter().collect::<Vec<_>>())
         .map_err(|e| describe_tera_error(&e))?;
     Ok(tera)
+}
+
+/// Escapes text for HTML content and quoted attributes. Tera's default also escapes `/`,
+/// which is safe but turns every relative URL into `..&#x2F;`.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Tera errors nest their causes; the innermost says what is wrong, the outer ones where.
@@ -88,8 +106,8 @@ pub fn render_site(
     options: SiteOptions,
 ) -> Result<Vec<SiteFile>, String> {
     let mut jobs: Vec<Page> = vec![Page::Index, Page::Timeline, Page::Sources, Page::NotFound];
-    jobs.extend(site.dossiers.iter().map(|d| Page::Dossier(d)));
-    jobs.extend(site.entities.iter().map(|e| Page::Entity(e)));
+    jobs.extend(site.dossiers.iter().map(Page::Dossier));
+    jobs.extend(site.entities.iter().map(Page::Entity));
     jobs.extend(
         site.tags
             .iter()

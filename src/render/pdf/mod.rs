@@ -179,16 +179,27 @@ fn opt_str(value: Option<&str>) -> String {
     value.map_or_else(|| "none".to_string(), string)
 }
 
-fn preamble(
-    site: &Site,
-    title: &str,
-    authors: &[String],
-    keywords: &[String],
+/// The document-level facts of a PDF: its metadata and page furniture.
+struct DocumentInfo<'a> {
+    title: &'a str,
+    authors: &'a [String],
+    keywords: &'a [String],
     date: Date,
-    running: &str,
+    running: &'a str,
     restricted: bool,
-    lang: &str,
-) -> String {
+    lang: &'a str,
+}
+
+fn preamble(site: &Site, info: &DocumentInfo) -> String {
+    let DocumentInfo {
+        title,
+        authors,
+        keywords,
+        date,
+        running,
+        restricted,
+        lang,
+    } = *info;
     let authors = if authors.is_empty() {
         &site.config.authors
     } else {
@@ -219,16 +230,16 @@ fn preamble(
 /// The Typst source of one dossier's briefing.
 pub fn briefing_source(site: &Site, d: &Dossier) -> String {
     let keywords: Vec<String> = d.tags.iter().map(|t| t.name.clone()).collect();
-    let mut out = preamble(
-        site,
-        &d.title,
-        &d.authors,
-        &keywords,
-        d.updated.unwrap_or(d.date),
-        &site.config.title,
-        d.restricted,
-        &d.lang,
-    );
+    let info = DocumentInfo {
+        title: &d.title,
+        authors: &d.authors,
+        keywords: &keywords,
+        date: d.updated.unwrap_or(d.date),
+        running: &site.config.title,
+        restricted: d.restricted,
+        lang: &d.lang,
+    };
+    let mut out = preamble(site, &info);
     out.push_str(&dossier_markup(site, d, Target::Briefing, 1));
     out
 }
@@ -358,16 +369,16 @@ pub fn compendium_source(site: &Site) -> String {
             day: None,
         });
     let title = &site.config.title;
-    let mut out = preamble(
-        site,
+    let info = DocumentInfo {
         title,
-        &[],
-        &[],
-        newest,
-        title,
-        false,
-        &site.config.lang,
-    );
+        authors: &[],
+        keywords: &[],
+        date: newest,
+        running: title,
+        restricted: false,
+        lang: &site.config.lang,
+    };
+    let mut out = preamble(site, &info);
     let _ = writeln!(
         out,
         "#cover(title: [{}], description: {}, count: {}, date: {}, internal: {})",
