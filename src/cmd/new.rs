@@ -9,7 +9,7 @@ use crate::parse::fields::is_id;
 pub fn dossier_template(id: &str, today: &str) -> String {
     format!(
         "---\ntitle: {title}\ndate: {today}\nsummary: One paragraph on what the case is about.\nstatus: alleged\ntags: []\nentities: []\nsources: []\n---\n\
-         Write the case here. Cite a source with [@source-id], link a dossier or entity with [[id]].\n",
+         Write the case here. Cite a source with `[@source-id]` and link a dossier or entity with `[[id]]`\n(without the backticks).\n",
         title = id.replace(['-', '_'], " "),
     )
 }

@@ -224,6 +224,7 @@ impl<'a, 'd> Walker<'a, 'd> {
                 }));
             }
             Event::End(TagEnd::Heading(level)) => {
+                self.body.plain_text.push('\n');
                 self.end_heading();
                 self.push_md(Event::End(TagEnd::Heading(level)));
             }
@@ -343,7 +344,7 @@ impl<'a, 'd> Walker<'a, 'd> {
                 self.body.plain_text.push(' ');
                 self.push_md(event);
             }
-            Event::End(TagEnd::Paragraph) => {
+            Event::End(TagEnd::Paragraph | TagEnd::TableCell | TagEnd::Item) => {
                 self.body.plain_text.push('\n');
                 self.push_md(event);
             }

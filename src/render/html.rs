@@ -342,43 +342,52 @@ fn timeline(events: &[TimelineEvent], site: &Site, links: &PageLinks) -> Vec<Val
 /// The search index as a script (a JSON file cannot be fetched from `file://`): per dossier
 /// its title, summary and URL, and its words folded to ASCII lowercase.
 fn search_index(site: &Site) -> String {
+    // Every entity a dossier names, in its front matter or its text.
+    let mut named: BTreeMap<&str, Vec<&Entity>> = BTreeMap::new();
+    for entity in &site.entities {
+        for mention in &entity.mentions {
+            named
+                .entry(mention.dossier.id.as_str())
+                .or_default()
+                .push(entity);
+        }
+    }
     let entries: Vec<Value> = site
         .dossiers
         .iter()
         .map(|d| {
-            let mut words = String::new();
-            for text in [
+            let mut words = vec![
                 d.title.as_str(),
                 d.summary_text.as_deref().unwrap_or(""),
                 d.plain_text.as_str(),
-            ] {
-                words.push_str(text);
-                words.push(' ');
+            ];
+            for entity in named.get(d.id.as_str()).into_iter().flatten() {
+                words.push(&entity.name);
+                words.extend(entity.aliases.iter().map(String::as_str));
             }
-            for e in &d.entities {
-                words.push_str(&e.name);
-                words.push(' ');
-                if let Some(entity) = site.entity(&e.id) {
-                    words.push_str(&entity.aliases.join(" "));
-                    words.push(' ');
-                }
-            }
-            for t in &d.tags {
-                words.push_str(&t.name);
-                words.push(' ');
-            }
+            words.extend(d.tags.iter().map(|t| t.name.as_str()));
             json!({
                 "t": d.title,
                 "u": format!("dossiers/{}/index.html", d.id),
                 "s": d.summary_text.clone().unwrap_or_default(),
                 "d": d.date.display(),
-                "k": fold(&words),
+                "k": unique_words(&fold(&words.join(" "))),
             })
         })
         .collect();
     let json = serde_json::to_string(&entries).unwrap_or_else(|_| "[]".to_string());
     // `</` cannot end the script early when the index is inlined or served as a script.
     format!("window.CASEFILE_SEARCH = {};\n", json.replace("</", "<\\/"))
+}
+
+/// Each word once, in order of first appearance: the index needs no repeats.
+fn unique_words(folded: &str) -> String {
+    let mut seen = std::collections::BTreeSet::new();
+    folded
+        .split(' ')
+        .filter(|w| seen.insert(*w))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Text folded for accent-insensitive search: ASCII, lowercase, single spaces.

@@ -9,3 +9,4 @@ mod hostile;
 mod links;
 mod pdf;
 mod profiles;
+mod site;

@@ -189,3 +189,82 @@ fn strip_tags(html: &str) -> String {
         .replace("&gt;", ">")
         .replace("&#39;", "'")
 }
+
+fn one_dossier(extra: &[(&str, &str)]) -> Fixture {
+    let fixture = Fixture::with(&[(
+        "content/dossiers/case.md",
+        "---\ntitle: Case\ndate: 2019-06-10\n---\nText.\n",
+    )]);
+    for (path, text) in extra {
+        fixture.write(path, text);
+    }
+    fixture
+}
+
+#[test]
+fn paper_size_and_archival_standard_follow_the_settings() {
+    let fixture = one_dossier(&[(
+        "casefile.toml",
+        "[pdf]\npaper = \"us-letter\"\nstandard = \"pdf/a-2b\"\n",
+    )]);
+    let run = fixture.run(&["build", "--pdf"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let path = fixture.out().join("pdf/case.pdf");
+    assert!(poppler("pdfinfo", &path).contains("612 x 792 pts (letter)"));
+    let raw = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+    assert!(
+        raw.contains("pdfaid:part") || raw.contains("pdfaid:part=\"2\""),
+        "PDF/A identification in the metadata"
+    );
+}
+
+#[test]
+fn a_broken_typst_template_is_reported_by_template_file_and_line() {
+    let fixture = one_dossier(&[]);
+    let builtin =
+        std::fs::read_to_string(crate::support::repo().join("templates/casefile.typ")).unwrap();
+    let broken = format!("{builtin}\n#let broken = (1 +\n");
+    fixture.write("templates/casefile.typ", &broken);
+    let run = fixture.run(&["build", "--pdf"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let line = broken.lines().count();
+    assert!(
+        run.stderr
+            .contains(&format!("templates/casefile.typ:{line}")),
+        "{}",
+        run.stderr
+    );
+    assert!(!fixture.out().exists(), "nothing written");
+}
+
+#[test]
+fn templates_cannot_read_files_outside_what_casefile_serves() {
+    let fixture = one_dossier(&[]);
+    let builtin =
+        std::fs::read_to_string(crate::support::repo().join("templates/casefile.typ")).unwrap();
+    fixture.write("secret.txt", "top secret");
+    fixture.write(
+        "templates/casefile.typ",
+        &format!(
+            "{builtin}\n#let leak = read(\"/secret.txt\")\n#let passwd = read(\"/etc/passwd\")\n"
+        ),
+    );
+    let run = fixture.run(&["build", "--pdf"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`/secret.txt` is not available"),
+        "{}",
+        run.stderr
+    );
+    let root = fixture.root().to_string_lossy().into_owned();
+    let typst_lines = run
+        .stderr
+        .lines()
+        .filter(|l| !l.starts_with("build stopped"));
+    for line in typst_lines {
+        assert!(
+            !line.contains(&root),
+            "no host path in typst's messages: {line}"
+        );
+    }
+}

@@ -1,0 +1,190 @@
+//! The site's content as a reader sees it: note numbering, backlinks, entity pages,
+//! search index, sitemap and feed.
+
+use crate::support::{files_under, Fixture};
+
+const SOURCES: &str = "- id: report-a\n  title: Report A\n  publisher: Sedena\n  date: 2019-06\n  grade: B2\n  url: https://example.org/a\n- id: report-b\n  title: Report B\n";
+const ENTITIES: &str = "- id: almoloya\n  name: Almoloya de Juárez\n  kind: place\n  aliases: [Almoloya]\n- id: sedena\n  name: Sedena\n  kind: government-agency\n";
+
+const FIRST: &str = "---\ntitle: First case\ndate: 2019-06-10\nsummary: The *first* case.\ntags: [Arms Trafficking]\nentities:\n  - { id: sedena, role: source of arms }\ntimeline:\n  - date: 2019-05-31\n    event: An offer is made.\n    sources: [report-b]\n---\n\
+## Findings\n\nA footnote first[^a], a citation[@report-a, p. 2], two at once[@report-a; @report-b, pp. 3-5], the footnote again[^a].\n\
+See [[second]] and [[almoloya|the town]].\n\n[^a]: The footnote, citing [@report-b].\n";
+
+const SECOND: &str = "---\ntitle: Second case\ndate: 2020\ntags: [arms trafficking]\n---\nNear [[almoloya]]; back to [[first#findings]].\n";
+
+fn fixture(config: &str) -> Fixture {
+    Fixture::with(&[
+        ("casefile.toml", config),
+        ("content/sources.yaml", SOURCES),
+        ("content/entities.yaml", ENTITIES),
+        ("content/dossiers/first.md", FIRST),
+        ("content/dossiers/second.md", SECOND),
+    ])
+}
+
+fn page(fixture: &Fixture, path: &str) -> String {
+    std::fs::read_to_string(fixture.out().join("site").join(path))
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn notes_are_numbered_in_order_of_first_reference_and_footnotes_reuse_their_number() {
+    let fixture = fixture("");
+    let run = fixture.run(&["build", "--site"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = page(&fixture, "dossiers/first/index.html");
+    let refs: Vec<&str> = html
+        .match_indices("href=\"#cf-note-")
+        .map(|(i, _)| &html[i + 15..i + 16])
+        .collect();
+    assert_eq!(refs, ["1", "2", "3", "1"], "reference order in the body");
+    let notes = &html[html
+        .find("<section class=\"notes\"")
+        .expect("notes section")..];
+    let one =
+        &notes[notes.find("id=\"cf-note-1\"").unwrap()..notes.find("id=\"cf-note-2\"").unwrap()];
+    assert!(
+        one.contains("The footnote, citing") && one.contains("<em>Report B</em>."),
+        "a citation in a footnote is inline: {one}"
+    );
+    assert!(
+        one.contains("href=\"#cf-ref-1\"") && one.contains("href=\"#cf-ref-1-2\""),
+        "a note links back to every reference"
+    );
+    let two =
+        &notes[notes.find("id=\"cf-note-2\"").unwrap()..notes.find("id=\"cf-note-3\"").unwrap()];
+    assert!(
+        two.contains("<em>Report A</em>, Sedena, June 2019, p. 2."),
+        "{two}"
+    );
+    let three = &notes[notes.find("id=\"cf-note-3\"").unwrap()..];
+    assert!(
+        three.contains("<em>Report A</em>, Sedena, June 2019.")
+            && three.contains("<em>Report B</em>, pp. 3-5."),
+        "{three}"
+    );
+}
+
+#[test]
+fn links_backlinks_entities_tags_and_timeline() {
+    let fixture = fixture("");
+    assert_eq!(fixture.run(&["build", "--site"]).code, 0);
+    let first = page(&fixture, "dossiers/first/index.html");
+    assert!(
+        first.contains("<a href=\"../../dossiers/second/index.html\">Second case</a>"),
+        "[[id]] takes the title"
+    );
+    assert!(
+        first.contains("<a href=\"../../entities/almoloya/index.html\">the town</a>"),
+        "[[id|text]] keeps the text"
+    );
+    assert!(
+        first.contains("Referenced by") && first.contains("../../dossiers/second/index.html"),
+        "backlink from second"
+    );
+    let second = page(&fixture, "dossiers/second/index.html");
+    assert!(
+        second.contains("href=\"../../dossiers/first/index.html#findings\""),
+        "heading link"
+    );
+    let entity = page(&fixture, "entities/almoloya/index.html");
+    assert!(
+        entity.contains("First case") && entity.contains("Second case"),
+        "mentions in body links count"
+    );
+    let sedena = page(&fixture, "entities/sedena/index.html");
+    assert!(sedena.contains("role: source of arms"), "{sedena}");
+    // Two spellings of one tag share a page.
+    assert_eq!(
+        files_under(&fixture.out().join("site/tags")),
+        ["arms-trafficking/index.html"]
+    );
+    let timeline = page(&fixture, "timeline/index.html");
+    assert!(timeline.contains("31 May 2019") && timeline.contains("An offer is made."));
+    let index = page(&fixture, "index.html");
+    assert!(
+        index.find("Second case").unwrap() < index.find("First case").unwrap(),
+        "newest first (2020 before 2019)"
+    );
+    let sources = page(&fixture, "sources/index.html");
+    assert!(sources.contains("id=\"src-report-a\"") && sources.contains("B2"));
+}
+
+#[test]
+fn search_index_folds_accents_and_covers_entity_names_and_aliases() {
+    let fixture = fixture("");
+    assert_eq!(fixture.run(&["build", "--site"]).code, 0);
+    let index = page(&fixture, "assets/search-index.js");
+    assert!(index.starts_with("window.CASEFILE_SEARCH = "));
+    let json: serde_json::Value = serde_json::from_str(
+        index
+            .trim_start_matches("window.CASEFILE_SEARCH = ")
+            .trim_end()
+            .trim_end_matches(';'),
+    )
+    .unwrap();
+    let first = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["t"] == "First case")
+        .unwrap();
+    let words = first["k"].as_str().unwrap();
+    assert!(
+        words.contains("juarez") && words.contains("sedena"),
+        "{words}"
+    );
+}
+
+#[test]
+fn sitemap_and_feed_only_with_a_base_url() {
+    let without = fixture("");
+    assert_eq!(without.run(&["build", "--site"]).code, 0);
+    assert!(!without.out().join("site/sitemap.xml").exists());
+    let with = fixture("base_url = \"https://example.org/dossiers\"\n");
+    assert_eq!(with.run(&["build", "--site"]).code, 0);
+    let sitemap = page(&with, "sitemap.xml");
+    assert!(
+        sitemap.contains("<loc>https://example.org/dossiers/dossiers/first/index.html</loc>"),
+        "{sitemap}"
+    );
+    let feed = page(&with, "atom.xml");
+    assert!(
+        feed.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\"")
+            && feed.contains("<title>First case</title>"),
+        "{feed}"
+    );
+    assert!(
+        feed.contains("<updated>2019-06-10T00:00:00Z</updated>"),
+        "dates from the content: {feed}"
+    );
+    assert!(page(&with, "404.html").contains("Page not found"));
+}
+
+#[test]
+fn a_project_template_overrides_the_built_in_one() {
+    let fixture = fixture("");
+    fixture.write("templates/404.html", "{% extends \"base.html\" %}{% block content %}<p>Gone: {{ site.title }}</p>{% endblock content %}");
+    assert_eq!(fixture.run(&["build", "--site"]).code, 0);
+    assert!(page(&fixture, "404.html").contains("<p>Gone: Dossiers</p>"));
+}
+
+#[test]
+fn init_makes_a_project_that_builds_and_new_adds_a_dossier() {
+    let fixture = crate::support::Fixture::empty();
+    let dir = fixture.root().join("desk");
+    let mut init = std::process::Command::new(env!("CARGO_BIN_EXE_casefile"));
+    init.arg("init").arg(&dir);
+    assert_eq!(crate::support::run(init).code, 0);
+    let mut new = std::process::Command::new(env!("CARGO_BIN_EXE_casefile"));
+    new.args(["new", "second-case", "--root"]).arg(&dir);
+    assert_eq!(crate::support::run(new).code, 0);
+    assert!(dir.join("content/dossiers/second-case.md").exists());
+    let mut check = std::process::Command::new(env!("CARGO_BIN_EXE_casefile"));
+    check.args(["check", "--root"]).arg(&dir);
+    let run = crate::support::run(check);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut again = std::process::Command::new(env!("CARGO_BIN_EXE_casefile"));
+    again.args(["new", "second-case", "--root"]).arg(&dir);
+    assert_eq!(crate::support::run(again).code, 2, "new never overwrites");
+}
