@@ -563,17 +563,14 @@ pub struct Site {
     pub tags: Vec<(Tag, Vec<DossierRef>)>,
     /// Every timeline event of every published dossier, in date order.
     pub timeline: Vec<TimelineEvent>,
+    /// Position of each dossier in `dossiers`, by id.
+    pub dossier_positions: std::collections::BTreeMap<String, usize>,
 }
 
 impl Site {
     /// The dossier with this id.
     pub fn dossier(&self, id: &str) -> Option<&Dossier> {
-        self.dossiers.iter().find(|d| d.id == id)
-    }
-
-    /// The entity with this id.
-    pub fn entity(&self, id: &str) -> Option<&Entity> {
-        self.entities.iter().find(|e| e.id == id)
+        self.dossier_positions.get(id).map(|&i| &self.dossiers[i])
     }
 }
 

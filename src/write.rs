@@ -22,6 +22,7 @@ pub fn replace_output(out: &Path, files: &[OutputFile], carry_over: &[&str]) -> 
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".to_string());
+    recover(parent, &name, out)?;
     let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
     let result =
         stage(&staging, out, files, carry_over).and_then(|()| swap(&staging, out, parent, &name));
@@ -29,6 +30,32 @@ pub fn replace_output(out: &Path, files: &[OutputFile], carry_over: &[&str]) -> 
         let _ = fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// Cleans up after a build that was killed: staging folders are removed, and an output that
+/// was moved aside but not replaced is put back.
+fn recover(parent: &Path, name: &str, out: &Path) -> io::Result<()> {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Ok(());
+    };
+    let mut moved_aside = Vec::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        if file_name.starts_with(&format!(".{name}.new-")) {
+            fs::remove_dir_all(entry.path())?;
+        } else if file_name.starts_with(&format!(".{name}.old-")) {
+            moved_aside.push(entry.path());
+        }
+    }
+    moved_aside.sort();
+    for old in moved_aside {
+        if out.exists() {
+            fs::remove_dir_all(old)?;
+        } else {
+            fs::rename(old, out)?;
+        }
+    }
+    Ok(())
 }
 
 fn stage(staging: &Path, out: &Path, files: &[OutputFile], carry_over: &[&str]) -> io::Result<()> {

@@ -31,8 +31,17 @@ impl From<Exit> for std::process::ExitCode {
     }
 }
 
-/// Runs a parsed command line.
+/// Runs a parsed command line. A bug that panics is reported as an internal error with exit
+/// code 2; the output folder is only ever replaced whole, so it stays as it was.
 pub fn run(cli: Cli) -> Exit {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("error: internal error in casefile: {info}");
+        eprintln!("help: this is a bug in casefile, not in your content; the previous output is as it was");
+    }));
+    std::panic::catch_unwind(move || run_command(cli)).unwrap_or(Exit::Failure)
+}
+
+fn run_command(cli: Cli) -> Exit {
     let root = cli.global.root.clone();
     let out = cli
         .global

@@ -337,6 +337,7 @@ impl<'a, 'd> Walker<'a, 'd> {
                 self.push_md(Event::Start(tag));
             }
             Event::End(end @ (TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item)) => {
+                self.body.plain_text.push('\n');
                 self.nesting = self.nesting.saturating_sub(1);
                 self.push_md(Event::End(end));
             }
@@ -344,7 +345,7 @@ impl<'a, 'd> Walker<'a, 'd> {
                 self.body.plain_text.push(' ');
                 self.push_md(event);
             }
-            Event::End(TagEnd::Paragraph | TagEnd::TableCell | TagEnd::Item) => {
+            Event::End(TagEnd::Paragraph | TagEnd::TableCell) => {
                 self.body.plain_text.push('\n');
                 self.push_md(event);
             }

@@ -189,9 +189,15 @@ pub fn build_site(checked: &Checked, profile: Profile) -> Site {
             .cmp(&b.date)
             .then_with(|| a.dossier.id.cmp(&b.dossier.id))
     });
+    let dossier_positions = built
+        .iter()
+        .enumerate()
+        .map(|(pos, (_, d, _))| (d.id.clone(), pos))
+        .collect();
     Site {
         config: checked.config.clone(),
         profile,
+        dossier_positions,
         dossiers: built.into_iter().map(|(_, d, _)| d).collect(),
         entities,
         sources,
