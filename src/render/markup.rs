@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
 
 use crate::model::{CiteEntry, LinkTarget, NotePart, Piece};
-use crate::resolve::body::WITHHELD;
+use crate::resolve::body::{wording, WITHHELD};
 
 /// Keeps only harmless markup from raw HTML: no scripts, event handlers or styles, and URLs
 /// only when absolute `http`, `https` or `mailto`, or a `#fragment`.
@@ -110,7 +110,7 @@ fn push_piece(piece: &Piece, links: &PageLinks, events: &mut Vec<Event<'static>>
         }
         Piece::InlineCitation(entries) => {
             events.push(Event::Text(CowStr::from(" (")));
-            push_citation(entries, events);
+            push_citation(entries, "", events);
             events.push(Event::Text(CowStr::from(")")));
         }
         Piece::LinkStart(target) => events.push(Event::Start(Tag::Link {
@@ -124,30 +124,25 @@ fn push_piece(piece: &Piece, links: &PageLinks, events: &mut Vec<Event<'static>>
     }
 }
 
-/// The events of a citation's wording: titles in italics, URLs linked.
-pub fn push_citation(entries: &[CiteEntry], events: &mut Vec<Event<'static>>) {
-    for (i, entry) in entries.iter().enumerate() {
-        if i > 0 {
-            events.push(Event::Text(CowStr::from("; ")));
-        }
-        for part in &entry.parts {
-            match part {
-                NotePart::Title(title) => {
-                    events.push(Event::Start(Tag::Emphasis));
-                    events.push(Event::Text(CowStr::from(title.clone())));
-                    events.push(Event::End(TagEnd::Emphasis));
-                }
-                NotePart::Text(text) => events.push(Event::Text(CowStr::from(text.clone()))),
-                NotePart::Url(url) => {
-                    events.push(Event::Start(Tag::Link {
-                        link_type: LinkType::Autolink,
-                        dest_url: CowStr::from(url.clone()),
-                        title: CowStr::from(""),
-                        id: CowStr::from(""),
-                    }));
-                    events.push(Event::Text(CowStr::from(url.clone())));
-                    events.push(Event::End(TagEnd::Link));
-                }
+/// The events of a citation's wording (see [`wording`]): titles in italics, URLs linked.
+pub fn push_citation(entries: &[CiteEntry], ending: &str, events: &mut Vec<Event<'static>>) {
+    for part in wording(entries, ending) {
+        match part {
+            NotePart::Title(title) => {
+                events.push(Event::Start(Tag::Emphasis));
+                events.push(Event::Text(CowStr::from(title)));
+                events.push(Event::End(TagEnd::Emphasis));
+            }
+            NotePart::Text(text) => events.push(Event::Text(CowStr::from(text))),
+            NotePart::Url(url) => {
+                events.push(Event::Start(Tag::Link {
+                    link_type: LinkType::Autolink,
+                    dest_url: CowStr::from(url.clone()),
+                    title: CowStr::from(""),
+                    id: CowStr::from(""),
+                }));
+                events.push(Event::Text(CowStr::from(url)));
+                events.push(Event::End(TagEnd::Link));
             }
         }
     }
@@ -156,7 +151,7 @@ pub fn push_citation(entries: &[CiteEntry], events: &mut Vec<Event<'static>>) {
 /// A citation's wording as HTML.
 pub fn citation_html(entries: &[CiteEntry]) -> String {
     let mut events = Vec::new();
-    push_citation(entries, &mut events);
+    push_citation(entries, ".", &mut events);
     let mut out = String::new();
     pulldown_cmark::html::push_html(&mut out, events.into_iter());
     out

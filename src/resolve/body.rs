@@ -267,27 +267,38 @@ pub fn note_parts(source: &Source, locator: Option<&str>) -> Vec<NotePart> {
         text.push_str(", ");
         text.push_str(&detail);
     }
-    text.push('.');
+    if source.url.is_some() {
+        text.push_str(", ");
+    }
     parts.push(NotePart::Text(text));
     if let Some(url) = &source.url {
-        parts.push(NotePart::Text(" ".to_string()));
         parts.push(NotePart::Url(url.clone()));
     }
     parts
 }
 
-/// The plain-text wording of a set of citation entries (for tests and metadata).
+/// The whole wording of a citation point: its entries joined by `; `, then `ending` (`.`
+/// for a note, nothing inside parentheses). Both renderers write exactly these parts.
+pub fn wording(entries: &[CiteEntry], ending: &str) -> Vec<NotePart> {
+    let mut parts = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        if i > 0 {
+            parts.push(NotePart::Text("; ".to_string()));
+        }
+        parts.extend(entry.parts.iter().cloned());
+    }
+    if !ending.is_empty() {
+        parts.push(NotePart::Text(ending.to_string()));
+    }
+    parts
+}
+
+/// The plain-text wording of a citation note (for tests and metadata).
 pub fn plain_wording(entries: &[CiteEntry]) -> String {
-    entries
+    wording(entries, ".")
         .iter()
-        .map(|e| {
-            e.parts
-                .iter()
-                .map(|p| match p {
-                    NotePart::Title(t) | NotePart::Text(t) | NotePart::Url(t) => t.as_str(),
-                })
-                .collect::<String>()
+        .map(|p| match p {
+            NotePart::Title(t) | NotePart::Text(t) | NotePart::Url(t) => t.as_str(),
         })
-        .collect::<Vec<_>>()
-        .join("; ")
+        .collect()
 }

@@ -82,7 +82,7 @@ fn briefing_text_metadata_fonts_and_note_wording() {
     );
     let wording = "Intelligence report on Tejupilco, Sedena, 10 June 2019, p. 2.";
     assert!(text.contains(wording), "citation note wording: {text}");
-    assert!(text.contains("A footnote that cites inline (Intelligence report on Tejupilco, Sedena, 10 June 2019.)"), "{text}");
+    assert!(text.contains("A footnote that cites inline (Intelligence report on Tejupilco, Sedena, 10 June 2019)."), "{text}");
     let page =
         std::fs::read_to_string(fixture.out().join("site/dossiers/brief/index.html")).unwrap();
     let page_text = normalise(&strip_tags(&page));

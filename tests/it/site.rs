@@ -44,7 +44,7 @@ fn notes_are_numbered_in_order_of_first_reference_and_footnotes_reuse_their_numb
     let one =
         &notes[notes.find("id=\"cf-note-1\"").unwrap()..notes.find("id=\"cf-note-2\"").unwrap()];
     assert!(
-        one.contains("The footnote, citing") && one.contains("<em>Report B</em>."),
+        one.contains("The footnote, citing") && one.contains("(<em>Report B</em>)"),
         "a citation in a footnote is inline: {one}"
     );
     assert!(
@@ -54,13 +54,12 @@ fn notes_are_numbered_in_order_of_first_reference_and_footnotes_reuse_their_numb
     let two =
         &notes[notes.find("id=\"cf-note-2\"").unwrap()..notes.find("id=\"cf-note-3\"").unwrap()];
     assert!(
-        two.contains("<em>Report A</em>, Sedena, June 2019, p. 2."),
+        two.contains("<em>Report A</em>, Sedena, June 2019, p. 2, <a href=\"https://example.org/a\">https://example.org/a</a>."),
         "{two}"
     );
     let three = &notes[notes.find("id=\"cf-note-3\"").unwrap()..];
     assert!(
-        three.contains("<em>Report A</em>, Sedena, June 2019.")
-            && three.contains("<em>Report B</em>, pp. 3-5."),
+        three.contains("<em>Report A</em>, Sedena, June 2019, <a href=\"https://example.org/a\">https://example.org/a</a>; <em>Report B</em>, pp. 3-5."),
         "{three}"
     );
 }

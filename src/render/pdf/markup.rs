@@ -8,7 +8,7 @@ use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Tag, TagEnd}
 
 use crate::model::{CiteEntry, LinkTarget, Note, NoteContent, NotePart, Piece};
 use crate::render::pdf::world::MEDIA_DIR;
-use crate::resolve::body::WITHHELD;
+use crate::resolve::body::{wording, WITHHELD};
 
 /// Escapes text for Typst markup: every character with a meaning in markup gets a backslash.
 pub fn escape(text: &str) -> String {
@@ -149,7 +149,7 @@ impl<'a> Emitter<'a> {
             Piece::NoteRef { number, anchor } => self.note_ref(*number, anchor),
             Piece::InlineCitation(entries) => {
                 self.out.push_str(" (");
-                self.citation(entries);
+                self.citation(entries, "");
                 self.out.push(')');
             }
             Piece::LinkStart(target) => self.link_start(target),
@@ -176,21 +176,16 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// A citation's wording, exactly as on the site.
-    pub fn citation(&mut self, entries: &[CiteEntry]) {
-        for (i, entry) in entries.iter().enumerate() {
-            if i > 0 {
-                self.out.push_str("; ");
-            }
-            for part in &entry.parts {
-                match part {
-                    NotePart::Title(t) => {
-                        let _ = write!(self.out, "#emph[{}]", escape(t));
-                    }
-                    NotePart::Text(t) => self.out.push_str(&escape(t)),
-                    NotePart::Url(u) => {
-                        let _ = write!(self.out, "#link({})[{}]", string(u), escape(u));
-                    }
+    /// A citation's wording, exactly as on the site (see [`wording`]).
+    pub fn citation(&mut self, entries: &[CiteEntry], ending: &str) {
+        for part in wording(entries, ending) {
+            match part {
+                NotePart::Title(t) => {
+                    let _ = write!(self.out, "#emph[{}]", escape(&t));
+                }
+                NotePart::Text(t) => self.out.push_str(&escape(&t)),
+                NotePart::Url(u) => {
+                    let _ = write!(self.out, "#link({})[{}]", string(&u), escape(&u));
                 }
             }
         }
@@ -386,7 +381,7 @@ fn heading_depth(level: HeadingLevel) -> u8 {
 pub fn note_markup(note: &Note, target: Target) -> String {
     let mut emitter = Emitter::new(target, &[]);
     match &note.content {
-        NoteContent::Citation(entries) => emitter.citation(entries),
+        NoteContent::Citation(entries) => emitter.citation(entries, "."),
         NoteContent::Footnote(pieces) => emitter.pieces(pieces),
     }
     emitter.finish().trim().to_string()
