@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::config::Config;
 
 /// A value with the byte span it was read from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Spanned<T> {
     /// The value.
     pub value: T,
@@ -290,7 +290,7 @@ pub struct Tag {
 
 /// A published source. Confidential sources in a public build carry nothing that identifies
 /// them: `confidential` is true and every other descriptive field is empty.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Source {
     /// Anchor on the sources page, unique in the build (`src-…`); empty for anonymised ones.
     pub anchor: String,
@@ -571,6 +571,15 @@ impl Site {
     /// The dossier with this id.
     pub fn dossier(&self, id: &str) -> Option<&Dossier> {
         self.dossier_positions.get(id).map(|&i| &self.dossiers[i])
+    }
+
+    /// The newest date in the content (`updated` or `date`): what "as of" means for the whole
+    /// site, taken from the content and never from the clock.
+    pub fn last_updated(&self) -> Option<Date> {
+        self.dossiers
+            .iter()
+            .map(|d| d.updated.unwrap_or(d.date))
+            .max()
     }
 }
 

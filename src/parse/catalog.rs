@@ -34,7 +34,7 @@ pub const ENTITY_FIELDS: &[&str] = &[
 ];
 
 /// A source as defined.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceDef {
     /// Id.
     pub id: Spanned<String>,
@@ -87,20 +87,7 @@ pub fn read_source(ctx: &mut Ctx, item: &Node) -> Option<SourceDef> {
     let entries = ctx.entries(item, what, SOURCE_FIELDS)?;
     let mut id = None;
     let mut title = None;
-    let mut def = SourceDef {
-        id: Spanned::new(String::new(), 0..0),
-        title: String::new(),
-        kind: None,
-        publisher: None,
-        authors: Vec::new(),
-        date: None,
-        url: None,
-        archive_url: None,
-        accessed: None,
-        grade: None,
-        confidential: false,
-        notes: None,
-    };
+    let mut def = SourceDef::default();
     for (key, value) in &entries {
         let value = *value;
         match *key {

@@ -29,6 +29,17 @@ pub struct ParsedDossier {
     pub timeline_events: Vec<Vec<markdown::RawPiece>>,
 }
 
+impl ParsedDossier {
+    /// Every run of text that may hold references: the body, footnote texts, the summary
+    /// and timeline events.
+    pub fn flows(&self) -> impl Iterator<Item = &Vec<markdown::RawPiece>> {
+        std::iter::once(&self.body.pieces)
+            .chain(self.body.footnotes.iter().map(|f| &f.pieces))
+            .chain(self.summary.iter())
+            .chain(self.timeline_events.iter())
+    }
+}
+
 /// Parses one dossier file. `None` when it has no usable front matter (the diagnostics say why).
 pub fn parse_dossier(file: &TextFile, diags: &mut Vec<Diagnostic>) -> Option<ParsedDossier> {
     let split = match frontmatter::split(&file.label, &file.text) {

@@ -246,12 +246,7 @@ fn site_context(site: &Site) -> SiteContext<'_> {
         source_count: site.sources.iter().filter(|s| !s.anonymous).count(),
         event_count: site.timeline.len(),
         // The newest date in the content, never the clock: same input, same bytes.
-        updated: site
-            .dossiers
-            .iter()
-            .map(|d| d.updated.unwrap_or(d.date))
-            .max()
-            .map(|d| feed_date(&d)),
+        updated: site.last_updated().map(|d| feed_date(&d)),
     }
 }
 

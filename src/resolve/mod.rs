@@ -273,21 +273,10 @@ fn shown_sources(
 fn make_source(def: &SourceDef, anchor: String, anonymous: bool) -> Source {
     if anonymous {
         return Source {
-            anchor: String::new(),
-            id: String::new(),
             title: "Confidential source".to_string(),
-            kind: None,
-            publisher: None,
-            authors: Vec::new(),
-            date: None,
-            url: None,
-            archive_url: None,
-            accessed: None,
-            grade: None,
             confidential: true,
             anonymous: true,
-            notes: None,
-            cited_by: Vec::new(),
+            ..Source::default()
         };
     }
     Source {
@@ -311,11 +300,7 @@ fn make_source(def: &SourceDef, anchor: String, anonymous: bool) -> Source {
 
 /// Calls `f` with every source key a dossier cites (body, footnotes, summary, timeline).
 fn for_each_cited_key(dossier: &ParsedDossier, mut f: impl FnMut(&str)) {
-    let flows = std::iter::once(&dossier.body.pieces)
-        .chain(dossier.body.footnotes.iter().map(|n| &n.pieces))
-        .chain(dossier.summary.iter())
-        .chain(dossier.timeline_events.iter());
-    for pieces in flows {
+    for pieces in dossier.flows() {
         for piece in pieces {
             if let RawPiece::Cite(items) = piece {
                 items.iter().for_each(|c| f(&c.key.value));

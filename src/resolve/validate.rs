@@ -151,11 +151,7 @@ impl Checker<'_> {
             .iter()
             .map(|f| f.label.value.as_str())
             .collect();
-        let flows = std::iter::once(&dossier.body.pieces)
-            .chain(dossier.body.footnotes.iter().map(|f| &f.pieces))
-            .chain(dossier.summary.iter())
-            .chain(dossier.timeline_events.iter());
-        for pieces in flows {
+        for pieces in dossier.flows() {
             for piece in pieces {
                 match piece {
                     RawPiece::Cite(items) => items.iter().for_each(|c| self.source(&c.key)),

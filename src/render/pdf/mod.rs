@@ -22,6 +22,13 @@ use crate::model::{Date, Dossier, Site, Source};
 use markup::{escape, label, string, Emitter, Target};
 use world::{CasefileWorld, Files};
 
+/// The date of a document when the site has no dossier at all.
+const EPOCH: Date = Date {
+    year: 1970,
+    month: None,
+    day: None,
+};
+
 /// The built-in Typst templates, embedded in the binary.
 pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[(
     "casefile.typ",
@@ -71,16 +78,7 @@ pub fn render_all(site: &Site, files: &Arc<Files>) -> Result<Vec<(String, Vec<u8
             Err(err) => errors.push(err),
         }
     }
-    let newest = site
-        .dossiers
-        .iter()
-        .map(|d| d.updated.unwrap_or(d.date))
-        .max()
-        .unwrap_or(Date {
-            year: 1970,
-            month: None,
-            day: None,
-        });
+    let newest = site.last_updated().unwrap_or(EPOCH);
     match compile(compendium_source(site), files, "compendium", newest, site) {
         Ok(pdf) => pdfs.push(("compendium.pdf".to_string(), pdf)),
         Err(err) => errors.push(err),
@@ -358,16 +356,7 @@ fn source_entry(s: &Source) -> String {
 /// The Typst source of the compendium: cover, contents, every dossier, the merged timeline,
 /// the index of entities with page numbers and the register of sources.
 pub fn compendium_source(site: &Site) -> String {
-    let newest = site
-        .dossiers
-        .iter()
-        .map(|d| d.updated.unwrap_or(d.date))
-        .max()
-        .unwrap_or(Date {
-            year: 1970,
-            month: None,
-            day: None,
-        });
+    let newest = site.last_updated().unwrap_or(EPOCH);
     let title = &site.config.title;
     let info = DocumentInfo {
         title,
