@@ -120,14 +120,25 @@ fn describe(root: &Path, p: &Path) -> String {
     }
 }
 
-/// An absolute, normalised path, resolving symlinks of the part that exists.
+/// An absolute, normalised path: `.` and `..` folded, then symlinks of the part that exists
+/// resolved.
 fn absolute(path: &Path) -> PathBuf {
     let joined = if path.is_absolute() {
         path.to_path_buf()
     } else {
         std::env::current_dir().unwrap_or_default().join(path)
     };
-    let mut existing = joined.clone();
+    let mut lexical = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                lexical.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => lexical.push(other),
+        }
+    }
+    let mut existing = lexical.clone();
     let mut rest = Vec::new();
     while !existing.exists() {
         match (
@@ -142,15 +153,7 @@ fn absolute(path: &Path) -> PathBuf {
         }
     }
     let mut out = std::fs::canonicalize(&existing).unwrap_or(existing);
-    for name in rest.into_iter().rev() {
-        match name.to_str() {
-            Some("..") => {
-                out.pop();
-            }
-            Some(".") => {}
-            _ => out.push(name),
-        }
-    }
+    out.extend(rest.into_iter().rev());
     out
 }
 

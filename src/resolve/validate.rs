@@ -278,7 +278,7 @@ mod tests {
             Some("dossiers/a/img/p.png")
         );
         assert_eq!(
-            content_path("content/dossiers/x.md", "../../images/p.png").as_deref(),
+            content_path("content/dossiers/x.md", "../images/p.png").as_deref(),
             Some("images/p.png")
         );
         assert_eq!(
