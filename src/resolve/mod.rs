@@ -214,21 +214,26 @@ fn shown_sources(
     profile: Profile,
 ) -> (Vec<Source>, BTreeMap<SourceAt, usize>) {
     let mut used = BTreeSet::new();
-    for (i, dossier) in checked
-        .dossiers
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| published.dossiers[*i])
-    {
+    let mut cited_anywhere = BTreeSet::new();
+    for (i, dossier) in checked.dossiers.iter().enumerate() {
         for_each_cited_key(dossier, |key| {
             if let Some(at) = checked.index.source(i, key) {
-                used.insert(at);
+                cited_anywhere.insert(at);
+                if published.dossiers[i] {
+                    used.insert(at);
+                }
             }
         });
-        for (s, _) in dossier.meta.sources.iter().enumerate() {
-            used.insert(SourceAt::Local(i, s));
+        if published.dossiers[i] {
+            used.extend((0..dossier.meta.sources.len()).map(|s| SourceAt::Local(i, s)));
         }
     }
+    // A shared source nobody cites is still listed (its warning says so); one cited only by
+    // dossiers this build leaves out is not, since it would point at them.
+    let uncited = (0..checked.sources.len())
+        .map(SourceAt::Global)
+        .filter(|at| !cited_anywhere.contains(at));
+    used.extend(uncited);
     let mut ordered: Vec<(SourceAt, &SourceDef, String)> = used
         .into_iter()
         .map(|at| match at {
