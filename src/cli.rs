@@ -39,6 +39,8 @@ pub enum Command {
         /// The new dossier's id.
         id: String,
     },
+    /// Build the site, serve it on 127.0.0.1 and rebuild when the project changes.
+    Serve(ServeArgs),
     /// Create a new project with a sample dossier.
     Init {
         /// The folder to create.
@@ -64,6 +66,20 @@ pub struct BuildArgs {
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 1111)]
+    pub port: u16,
+    /// Include restricted material, marked RESTRICTED.
+    #[arg(long)]
+    pub internal: bool,
+    /// Include drafts.
+    #[arg(long)]
+    pub drafts: bool,
 }
 
 /// Options of `check`.

@@ -4,8 +4,13 @@
   "use strict";
   var input = document.getElementById("search-input");
   var list = document.getElementById("search-results");
+  var status = document.getElementById("search-status");
   var index = window.CASEFILE_SEARCH || [];
   if (!input || !list) { return; }
+  // The form only hosts the field: submitting it must not reload the page.
+  if (input.form) {
+    input.form.addEventListener("submit", function (event) { event.preventDefault(); });
+  }
   var root = document.body.getAttribute("data-root") || "";
 
   function fold(text) {
@@ -32,9 +37,15 @@
     return hits.slice(0, 12);
   }
 
+  function announce(text) {
+    if (status) { status.textContent = text; }
+  }
+
   function show(hits, query) {
     list.textContent = "";
-    if (!query.trim()) { list.hidden = true; return; }
+    if (!query.trim()) { list.hidden = true; announce(""); return; }
+    announce(hits.length === 0 ? "No dossier matches." :
+      hits.length + (hits.length === 1 ? " dossier matches." : " dossiers match."));
     if (hits.length === 0) {
       var none = document.createElement("li");
       none.textContent = "No dossier matches.";
@@ -61,5 +72,12 @@
       var first = list.querySelector("a");
       if (first) { window.location.href = first.href; }
     }
+  });
+  // A click anywhere outside the search box closes the results.
+  document.addEventListener("click", function (event) {
+    if (!list.hidden && input.form && !input.form.contains(event.target)) { list.hidden = true; }
+  });
+  input.addEventListener("focus", function () {
+    if (input.value.trim()) { show(search(input.value), input.value); }
   });
 })();

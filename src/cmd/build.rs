@@ -6,80 +6,148 @@ use std::time::Instant;
 
 use super::{check_out_dir, fail, report, Exit};
 use crate::cli::BuildArgs;
+use crate::diagnostics::{Diagnostic, SourceTexts};
 use crate::model::Profile;
 use crate::render::{html, pdf};
 use crate::resolve;
 use crate::write::{self, OutputFile};
 
-/// Runs a build.
+/// What to build.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildOptions {
+    /// Write the site.
+    pub site: bool,
+    /// Write the PDFs.
+    pub pdf: bool,
+    /// What may be published.
+    pub profile: Profile,
+}
+
+impl BuildOptions {
+    /// The options of `casefile build`.
+    pub fn from_args(args: &BuildArgs) -> Self {
+        let (site, pdf) = match (args.site, args.pdf) {
+            (true, false) => (true, false),
+            (false, true) => (false, true),
+            _ => (true, true),
+        };
+        BuildOptions {
+            site,
+            pdf,
+            profile: Profile {
+                internal: args.internal,
+                drafts: args.drafts,
+            },
+        }
+    }
+}
+
+/// How a build went, for the caller to show.
+#[derive(Debug)]
+pub struct BuildReport {
+    /// The exit code.
+    pub exit: Exit,
+    /// Content diagnostics.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Texts they point into.
+    pub texts: SourceTexts,
+    /// Problems that are not about one content file (templates, layout, writing).
+    pub errors: Vec<String>,
+    /// One line on what was written, when something was.
+    pub summary: Option<String>,
+}
+
+impl BuildReport {
+    /// Everything a person should read, as text: diagnostics, errors, and the outcome.
+    pub fn text(&self, out: &Path) -> String {
+        let mut text = crate::diagnostics::render_human(&self.diagnostics, &self.texts);
+        for error in &self.errors {
+            text.push_str(&format!("error: {error}\n"));
+        }
+        match &self.summary {
+            Some(summary) => text.push_str(summary),
+            None => text.push_str(&format!(
+                "build stopped: nothing was written; {} is as it was",
+                out.display()
+            )),
+        }
+        text
+    }
+}
+
+/// Runs `casefile build`.
 pub fn run(root: &Path, out: &Path, args: &BuildArgs) -> Exit {
     if let Err(message) = check_out_dir(root, out) {
         return fail(&message);
     }
-    let started = Instant::now();
-    let outcome = crate::check(root);
-    report(&outcome.diagnostics, &outcome.texts, args.format);
-    if outcome.exit() != Exit::Success {
-        eprintln!(
+    let built = build(root, out, BuildOptions::from_args(args));
+    report(&built.diagnostics, &built.texts, args.format);
+    for error in &built.errors {
+        eprintln!("error: {error}");
+    }
+    match &built.summary {
+        Some(summary) => eprintln!("{summary}"),
+        None => eprintln!(
             "build stopped: nothing was written; {} is as it was",
             out.display()
-        );
-        return outcome.exit();
+        ),
     }
-    let Some(checked) = &outcome.checked else {
-        return fail("the project could not be checked");
+    built.exit
+}
+
+/// Checks, renders and writes. The output folder is replaced only when all of it succeeded.
+pub fn build(root: &Path, out: &Path, options: BuildOptions) -> BuildReport {
+    let started = Instant::now();
+    let outcome = crate::check(root);
+    let mut report = BuildReport {
+        exit: outcome.exit(),
+        diagnostics: outcome.diagnostics,
+        texts: outcome.texts,
+        errors: Vec::new(),
+        summary: None,
     };
-    let profile = Profile {
-        internal: args.internal,
-        drafts: args.drafts,
+    let Some(checked) = outcome.checked.filter(|_| report.exit == Exit::Success) else {
+        return report;
     };
-    let site = resolve::build_site(checked, profile);
-    let (build_site, build_pdf) = match (args.site, args.pdf) {
-        (true, false) => (true, false),
-        (false, true) => (false, true),
-        _ => (true, true),
-    };
-    let files = match render(&site, &outcome.project, build_site, build_pdf) {
+    let site = resolve::build_site(&checked, options.profile);
+    let files = match render(&site, &outcome.project, options.site, options.pdf) {
         Ok(files) => files,
         Err(errors) => {
-            for error in &errors {
-                eprintln!("error: {error}");
-            }
-            eprintln!(
-                "build stopped: nothing was written; {} is as it was",
-                out.display()
-            );
-            return Exit::ContentErrors;
+            report.errors = errors;
+            report.exit = Exit::ContentErrors;
+            return report;
         }
     };
-    let carry_over: &[&str] = match (build_site, build_pdf) {
+    let carry_over: &[&str] = match (options.site, options.pdf) {
         (true, false) => &["pdf"],
         (false, true) => &["site"],
         _ => &[],
     };
     if let Err(err) = write::replace_output(out, &files, carry_over) {
-        return fail(&format!(
+        report.errors.push(format!(
             "cannot write {}: {err}; the previous output is as it was",
             out.display()
         ));
+        report.exit = Exit::Failure;
+        return report;
     }
     let pdfs = files.iter().filter(|(p, _)| p.starts_with("pdf/")).count();
     let pages = files
         .iter()
         .filter(|(p, _)| p.starts_with("site/") && p.ends_with(".html"))
         .count();
-    eprintln!(
+    report.summary = Some(format!(
         "built {} dossiers{}: {pages} pages, {pdfs} PDFs in {} ({:.2} s)",
         site.dossiers.len(),
-        if profile.internal {
+        if options.profile.internal {
             " (internal: includes restricted material)"
         } else {
             ""
         },
         out.display(),
         started.elapsed().as_secs_f64()
-    );
-    Exit::Success
+    ));
+    report
 }
 
 /// Renders what was asked for, as files relative to the output folder.

@@ -4,6 +4,7 @@ pub mod build;
 pub mod check;
 pub mod init;
 pub mod new;
+pub mod serve;
 
 use std::path::{Path, PathBuf};
 
@@ -51,6 +52,7 @@ fn run_command(cli: Cli) -> Exit {
     match cli.command {
         Command::Check(args) => check::run(&root, &out, args.format),
         Command::Build(args) => build::run(&root, &out, &args),
+        Command::Serve(args) => serve::run(&root, &out, &args),
         Command::New { id } => new::run(&root, &id),
         Command::Init { dir } => init::run(&dir),
     }

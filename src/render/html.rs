@@ -163,6 +163,8 @@ fn render_page(
         Page::Entity(e) => (format!("entities/{}/index.html", e.id), "entity.html", 2),
         Page::Tag(_, slug, _) => (format!("tags/{slug}/index.html"), "tag.html", 2),
     };
+    // Every link is relative, the 404 page's too (the format requires it); a host that
+    // serves it for a nested address shows it unstyled.
     let links = PageLinks {
         root: "../".repeat(depth),
     };
@@ -178,6 +180,8 @@ fn render_page(
                 .map(|d| dossier_summary(d, &links))
                 .collect();
             context.insert("dossiers", &dossiers);
+            let entities: Vec<&str> = site.entities.iter().map(|e| e.id.as_str()).collect();
+            context.insert("entities", &entities);
             context.insert(
                 "tags",
                 &site

@@ -107,9 +107,11 @@ impl<'a> BodyResolver<'a> {
             match piece {
                 RawPiece::Markdown(event) => out.push(Piece::Markdown(self.event(event))),
                 RawPiece::Cite(items) if inline_cites => {
-                    out.push(Piece::InlineCitation(self.entries(items)))
+                    trim_trailing_space(&mut out);
+                    out.push(Piece::InlineCitation(self.entries(items)));
                 }
                 RawPiece::Cite(items) => {
+                    trim_trailing_space(&mut out);
                     let number = self.next_number();
                     let anchor = format!("cf-ref-{number}");
                     let content = NoteContent::Citation(self.entries(items));
@@ -120,7 +122,10 @@ impl<'a> BodyResolver<'a> {
                     });
                     out.push(Piece::NoteRef { number, anchor });
                 }
-                RawPiece::FootnoteRef(label) => out.extend(self.footnote_ref(&label.value)),
+                RawPiece::FootnoteRef(label) => {
+                    trim_trailing_space(&mut out);
+                    out.extend(self.footnote_ref(&label.value));
+                }
                 RawPiece::WikiStart {
                     target,
                     heading,
@@ -241,6 +246,15 @@ impl<'a> BodyResolver<'a> {
             }
             Some(_) => (Some(Piece::Withheld), String::new()),
             None => (None, String::new()),
+        }
+    }
+}
+
+/// A note marker sits right after the word it annotates: `forces [@x]` reads `forces¹`.
+fn trim_trailing_space(out: &mut [Piece]) {
+    if let Some(Piece::Markdown(Event::Text(text))) = out.last_mut() {
+        if text.ends_with(char::is_whitespace) {
+            *text = CowStr::from(text.trim_end().to_string());
         }
     }
 }
