@@ -9,4 +9,5 @@ mod hostile;
 mod links;
 mod pdf;
 mod profiles;
+mod serve;
 mod site;

@@ -1,0 +1,98 @@
+//! `casefile serve`: serves the built site on 127.0.0.1, rebuilds on change, and reports a
+//! failed rebuild to the page while the last good site stays up.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::Fixture;
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn get(url: &str) -> (u16, String) {
+    match ureq::get(url).call() {
+        Ok(mut response) => (
+            response.status().as_u16(),
+            response.body_mut().read_to_string().unwrap_or_default(),
+        ),
+        Err(ureq::Error::StatusCode(code)) => (code, String::new()),
+        Err(err) => panic!("GET {url}: {err}"),
+    }
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn serve_rebuilds_on_change_and_reports_errors_to_the_page() {
+    let fixture = Fixture::with(&[(
+        "content/dossiers/case.md",
+        "---\ntitle: First title\ndate: 2019-06-10\n---\nText.\n",
+    )]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_casefile"))
+        .args(["serve", "--port", "0", "--root"])
+        .arg(fixture.root())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start casefile serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let server = Server(child);
+    let mut lines = BufReader::new(stderr).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("serve printed its address")
+            .expect("read stderr");
+        if let Some(at) = line.find("http://127.0.0.1:") {
+            break line[at..].split_whitespace().next().unwrap().to_string();
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+
+    let page = format!("{base}dossiers/case/index.html");
+    let (status, html) = get(&page);
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("First title") && html.contains("/__casefile/live.js"),
+        "{html}"
+    );
+    assert_eq!(get(&format!("{base}../../etc/passwd")).0, 404);
+
+    fixture.write(
+        "content/dossiers/case.md",
+        "---\ntitle: Second title\ndate: 2019-06-10\n---\nText.\n",
+    );
+    wait_for("the rebuilt page", || get(&page).1.contains("Second title"));
+
+    fixture.write(
+        "content/dossiers/case.md",
+        "---\ntitle: Second title\ndate: 2019-06-10\n---\nText [@nope].\n",
+    );
+    wait_for("the error state", || {
+        get(&format!("{base}__casefile/state"))
+            .1
+            .contains("unknown source `nope`")
+    });
+    assert!(
+        get(&page).1.contains("Second title"),
+        "the last good site stays up"
+    );
+    drop(server);
+}
