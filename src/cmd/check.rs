@@ -12,5 +12,15 @@ pub fn run(root: &Path, out: &Path, format: Format) -> Exit {
     }
     let outcome = crate::check(root);
     report(&outcome.diagnostics, &outcome.texts, format);
+    if format == Format::Human && outcome.diagnostics.is_empty() {
+        if let Some(checked) = &outcome.checked {
+            eprintln!(
+                "checked {} dossiers, {} entities and {} shared sources: no problems",
+                checked.dossiers.len(),
+                checked.entities.len(),
+                checked.sources.len()
+            );
+        }
+    }
     outcome.exit()
 }

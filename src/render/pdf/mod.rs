@@ -48,10 +48,11 @@ pub fn files(
     for (name, text) in overrides.iter().filter(|(name, _)| name.ends_with(".typ")) {
         templates.insert(name.clone(), text.clone());
     }
-    Arc::new(Files {
-        templates,
-        images: images.clone(),
-    })
+    let images = images
+        .iter()
+        .map(|(path, bytes)| (path.clone(), typst::foundations::Bytes::new(bytes.clone())))
+        .collect();
+    Arc::new(Files { templates, images })
 }
 
 /// Renders a briefing per dossier (`ID.pdf`) and the compendium (`compendium.pdf`).

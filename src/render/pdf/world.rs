@@ -45,8 +45,8 @@ pub const MEDIA_DIR: &str = "/media/";
 pub struct Files {
     /// Typst templates by file name.
     pub templates: BTreeMap<String, String>,
-    /// Images by path relative to `content/`.
-    pub images: BTreeMap<String, Vec<u8>>,
+    /// Images by path relative to `content/` (shared bytes: no copy per request).
+    pub images: BTreeMap<String, Bytes>,
 }
 
 /// The world of one document.
@@ -125,7 +125,7 @@ impl World for CasefileWorld {
             .strip_prefix(MEDIA_DIR)
             .and_then(|p| self.files.images.get(p))
         {
-            return Ok(Bytes::new(image.clone()));
+            return Ok(image.clone());
         }
         if let Some(text) = path
             .strip_prefix(TEMPLATE_DIR)
