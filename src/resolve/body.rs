@@ -23,6 +23,8 @@ pub struct Found {
     pub dossier_links: Vec<usize>,
     /// Published entities linked, in order (duplicates possible).
     pub entity_links: Vec<usize>,
+    /// Sources cited (indices into the shown sources), in order (duplicates possible).
+    pub cited: Vec<usize>,
 }
 
 /// Resolves the texts of one dossier. Notes are numbered across calls in call order, so
@@ -203,12 +205,13 @@ impl<'a> BodyResolver<'a> {
         }
     }
 
-    fn entries(&self, items: &[RawCite]) -> Vec<CiteEntry> {
+    fn entries(&mut self, items: &[RawCite]) -> Vec<CiteEntry> {
         items
             .iter()
             .filter_map(|cite| {
                 let at = self.published.index.source(self.dossier, &cite.key.value)?;
                 let source = *self.published.source_index.get(&at)?;
+                self.found.cited.push(source);
                 let parts = note_parts(&self.published.sources[source], cite.locator.as_deref());
                 Some(CiteEntry {
                     source: Some(source),

@@ -372,42 +372,23 @@ fn build_dossier(checked: &Checked, published: &Published, i: usize) -> (Dossier
         .timeline
         .iter()
         .zip(&parsed.timeline_events)
-        .map(|(entry, event)| TimelineEvent {
-            date: entry.date.value,
-            event: resolver.inline(event),
-            dossier: reference.clone(),
-            sources: entry
-                .sources
-                .iter()
-                .filter_map(|s| {
-                    checked
-                        .index
-                        .source(i, &s.value)
-                        .and_then(|at| published.source_index.get(&at).copied())
-                })
-                .collect(),
-            entities: entry
-                .entities
-                .iter()
-                .filter_map(|e| {
-                    published_entity(published, &e.value).map(|def| entity_role(def, None))
-                })
-                .collect(),
+        .map(|(entry, event)| {
+            timeline_event(published, i, &reference, entry, resolver.inline(event))
         })
         .collect();
     timeline.sort_by_key(|t| t.date);
     let found = resolver.finish();
-    let mut sources: Vec<usize> = Vec::new();
-    let cited = found.notes.iter().flat_map(|n| match &n.content {
-        NoteContent::Citation(entries) => {
-            entries.iter().filter_map(|e| e.source).collect::<Vec<_>>()
-        }
-        NoteContent::Footnote(_) => Vec::new(),
-    });
     let timeline_sources = timeline.iter().flat_map(|t| t.sources.iter().copied());
     let local = (0..meta.sources.len())
         .filter_map(|s| published.source_index.get(&SourceAt::Local(i, s)).copied());
-    for s in cited.chain(timeline_sources).chain(local) {
+    let mut sources: Vec<usize> = Vec::new();
+    for s in found
+        .cited
+        .iter()
+        .copied()
+        .chain(timeline_sources)
+        .chain(local)
+    {
         if !sources.contains(&s) {
             sources.push(s);
         }
@@ -470,6 +451,33 @@ fn build_dossier(checked: &Checked, published: &Published, i: usize) -> (Dossier
         extra: meta.extra.clone(),
     };
     (dossier, found)
+}
+
+fn timeline_event(
+    published: &Published,
+    dossier: usize,
+    reference: &DossierRef,
+    entry: &crate::parse::frontmatter::TimelineEntry,
+    event: Vec<Piece>,
+) -> TimelineEvent {
+    let sources = entry
+        .sources
+        .iter()
+        .filter_map(|s| published.index.source(dossier, &s.value))
+        .filter_map(|at| published.source_index.get(&at).copied())
+        .collect();
+    let entities = entry
+        .entities
+        .iter()
+        .filter_map(|e| published_entity(published, &e.value).map(|def| entity_role(def, None)))
+        .collect();
+    TimelineEvent {
+        date: entry.date.value,
+        event,
+        dossier: reference.clone(),
+        sources,
+        entities,
+    }
 }
 
 /// Inline Markdown reduced to its text, for metadata and search.

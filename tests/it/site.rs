@@ -187,3 +187,23 @@ fn init_makes_a_project_that_builds_and_new_adds_a_dossier() {
     again.args(["new", "second-case", "--root"]).arg(&dir);
     assert_eq!(crate::support::run(again).code, 2, "new never overwrites");
 }
+
+#[test]
+fn a_source_cited_only_inside_a_footnote_is_listed_with_the_dossier_sources() {
+    let fixture = Fixture::with(&[
+        ("content/sources.yaml", SOURCES),
+        (
+            "content/dossiers/only.md",
+            "---\ntitle: Only in a note\ndate: 2019\n---\nText[^n] and [@report-a].\n\n[^n]: Per [@report-b].\n",
+        ),
+    ]);
+    assert_eq!(fixture.run(&["build", "--site"]).code, 0);
+    let html = page(&fixture, "dossiers/only/index.html");
+    let sources = &html[html
+        .find("id=\"sources-heading\"")
+        .expect("sources section")..];
+    assert!(sources.contains("Report B"), "{sources}");
+    let register = page(&fixture, "sources/index.html");
+    let b = &register[register.find("id=\"src-report-b\"").unwrap()..];
+    assert!(b.contains("Only in a note"), "cited by the dossier");
+}
