@@ -191,29 +191,46 @@ impl<'a, 'd> Walker<'a, 'd> {
 
     fn event(&mut self, event: Event<'_>, range: Range<usize>) {
         if let Event::Text(text) = &event {
-            if let Some((_, _, _, heading_text)) = &mut self.heading {
-                heading_text.push_str(text);
-            }
-            self.body.plain_text.push_str(text);
+            self.text(text, range.clone());
             if self.code_depth == 0 {
-                match &mut self.run {
-                    Some((run, r)) => {
-                        run.push_str(text);
-                        r.end = range.end;
-                    }
-                    None => self.run = Some((text.to_string(), range)),
-                }
                 return;
             }
         }
         self.flush_run();
         match event {
-            Event::Start(Tag::Heading {
+            Event::Start(tag) => self.start(tag, range),
+            Event::End(end) => self.end(end),
+            other => self.leaf(other, range),
+        }
+    }
+
+    /// Text joins the current run (scanned for citations when the run ends); in code it is
+    /// pushed as it is.
+    fn text(&mut self, text: &str, range: Range<usize>) {
+        if let Some((_, _, _, heading_text)) = &mut self.heading {
+            heading_text.push_str(text);
+        }
+        self.body.plain_text.push_str(text);
+        if self.code_depth > 0 {
+            return;
+        }
+        match &mut self.run {
+            Some((run, r)) => {
+                run.push_str(text);
+                r.end = range.end;
+            }
+            None => self.run = Some((text.to_string(), range)),
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'_>, range: Range<usize>) {
+        match tag {
+            Tag::Heading {
                 level,
                 id,
                 classes,
                 attrs,
-            }) => {
+            } => {
                 let index = self.current_len();
                 self.heading = Some((index, level as u8, id.map(|i| i.to_string()), String::new()));
                 self.push_md(Event::Start(Tag::Heading {
@@ -223,39 +240,23 @@ impl<'a, 'd> Walker<'a, 'd> {
                     attrs,
                 }));
             }
-            Event::End(TagEnd::Heading(level)) => {
-                self.body.plain_text.push('\n');
-                self.end_heading();
-                self.push_md(Event::End(TagEnd::Heading(level)));
-            }
-            Event::Code(code) => {
-                if let Some((_, _, _, heading_text)) = &mut self.heading {
-                    heading_text.push_str(&code);
-                }
-                self.body.plain_text.push_str(&code);
-                self.push_md(Event::Code(code));
-            }
-            Event::Start(Tag::CodeBlock(kind)) => {
+            Tag::CodeBlock(kind) => {
                 self.code_depth += 1;
                 self.push_md(Event::Start(Tag::CodeBlock(kind)));
             }
-            Event::End(TagEnd::CodeBlock) => {
-                self.code_depth = self.code_depth.saturating_sub(1);
-                self.push_md(Event::End(TagEnd::CodeBlock));
-            }
-            Event::Start(Tag::Link {
+            Tag::Link {
                 link_type: LinkType::WikiLink { has_pothole },
                 dest_url,
                 ..
-            }) => {
+            } => {
                 self.wiki_start(&dest_url, has_pothole, &range);
             }
-            Event::Start(Tag::Link {
+            Tag::Link {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }) => {
+            } => {
                 if is_allowed_link(&dest_url) {
                     self.links.push(LinkKind::Kept);
                     self.push_md(Event::Start(Tag::Link {
@@ -273,17 +274,12 @@ impl<'a, 'd> Walker<'a, 'd> {
                     self.diags.push(diag);
                 }
             }
-            Event::End(TagEnd::Link) => match self.links.pop() {
-                Some(LinkKind::Wiki) => self.push(RawPiece::WikiEnd),
-                Some(LinkKind::Kept) => self.push_md(Event::End(TagEnd::Link)),
-                _ => {}
-            },
-            Event::Start(Tag::Image {
+            Tag::Image {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }) => {
+            } => {
                 self.image(&dest_url, &range);
                 self.push_md(Event::Start(Tag::Image {
                     link_type,
@@ -292,11 +288,7 @@ impl<'a, 'd> Walker<'a, 'd> {
                     id,
                 }));
             }
-            Event::FootnoteReference(label) => {
-                let span = self.span(&range);
-                self.push(RawPiece::FootnoteRef(Spanned::new(label.to_string(), span)));
-            }
-            Event::Start(Tag::FootnoteDefinition(label)) => {
+            Tag::FootnoteDefinition(label) => {
                 let span = self.span(&(range.start..range.start + label.len() + 3));
                 let def = FootnoteDef {
                     label: Spanned::new(label.to_string(), span),
@@ -306,51 +298,78 @@ impl<'a, 'd> Walker<'a, 'd> {
                     self.body.footnotes.push(previous);
                 }
             }
-            Event::End(TagEnd::FootnoteDefinition) => {
-                if let Some(def) = self.footnote.take() {
-                    self.body.footnotes.push(def);
-                }
-            }
-            Event::Html(_) | Event::InlineHtml(_) => {
-                if !self.warned_html {
-                    self.warned_html = true;
-                    let diag = Diagnostic::warning(
-                        self.file,
-                        self.span(&range),
-                        "raw HTML is left out of the PDF",
-                    )
-                    .with_help("the site keeps only harmless markup; write Markdown where you can");
-                    self.diags.push(diag);
-                }
-                self.push_md(event);
-            }
-            Event::Start(tag @ (Tag::BlockQuote(_) | Tag::List(_) | Tag::Item)) => {
+            tag @ (Tag::BlockQuote(_) | Tag::List(_) | Tag::Item) => {
                 self.nesting += 1;
                 if self.nesting == MAX_NESTING + 1 {
-                    let diag = Diagnostic::error(
-                        self.file,
-                        self.span(&range),
-                        format!("lists and quotes are nested deeper than {MAX_NESTING} levels"),
-                    );
-                    self.diags.push(diag);
+                    let message =
+                        format!("lists and quotes are nested deeper than {MAX_NESTING} levels");
+                    self.diags
+                        .push(Diagnostic::error(self.file, self.span(&range), message));
                 }
                 self.push_md(Event::Start(tag));
             }
-            Event::End(end @ (TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item)) => {
+            other => self.push_md(Event::Start(other)),
+        }
+    }
+
+    fn end(&mut self, end: TagEnd) {
+        match end {
+            TagEnd::Heading(_) => {
+                self.body.plain_text.push('\n');
+                self.end_heading();
+            }
+            TagEnd::CodeBlock => self.code_depth = self.code_depth.saturating_sub(1),
+            TagEnd::Link => {
+                match self.links.pop() {
+                    Some(LinkKind::Wiki) => self.push(RawPiece::WikiEnd),
+                    Some(LinkKind::Kept) => self.push_md(Event::End(TagEnd::Link)),
+                    _ => {}
+                }
+                return;
+            }
+            TagEnd::FootnoteDefinition => {
+                if let Some(def) = self.footnote.take() {
+                    self.body.footnotes.push(def);
+                }
+                return;
+            }
+            TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item => {
                 self.body.plain_text.push('\n');
                 self.nesting = self.nesting.saturating_sub(1);
-                self.push_md(Event::End(end));
             }
-            Event::SoftBreak | Event::HardBreak => {
-                self.body.plain_text.push(' ');
-                self.push_md(event);
-            }
-            Event::End(TagEnd::Paragraph | TagEnd::TableCell) => {
-                self.body.plain_text.push('\n');
-                self.push_md(event);
-            }
-            other => self.push_md(other),
+            TagEnd::Paragraph | TagEnd::TableCell => self.body.plain_text.push('\n'),
+            _ => {}
         }
+        self.push_md(Event::End(end));
+    }
+
+    fn leaf(&mut self, event: Event<'_>, range: Range<usize>) {
+        match &event {
+            Event::Code(code) => {
+                if let Some((_, _, _, heading_text)) = &mut self.heading {
+                    heading_text.push_str(code);
+                }
+                self.body.plain_text.push_str(code);
+            }
+            Event::FootnoteReference(label) => {
+                let span = self.span(&range);
+                self.push(RawPiece::FootnoteRef(Spanned::new(label.to_string(), span)));
+                return;
+            }
+            Event::Html(_) | Event::InlineHtml(_) if !self.warned_html => {
+                self.warned_html = true;
+                let diag = Diagnostic::warning(
+                    self.file,
+                    self.span(&range),
+                    "raw HTML is left out of the PDF",
+                )
+                .with_help("the site keeps only harmless markup; write Markdown where you can");
+                self.diags.push(diag);
+            }
+            Event::SoftBreak | Event::HardBreak => self.body.plain_text.push(' '),
+            _ => {}
+        }
+        self.push_md(event);
     }
 
     fn current_len(&self) -> usize {
