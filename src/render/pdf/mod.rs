@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use typst::diag::{SourceDiagnostic, Warned};
 use typst::foundations::{Datetime, Smart};
 use typst::World;
@@ -57,20 +56,16 @@ pub fn files(
 
 /// Renders a briefing per dossier (`ID.pdf`) and the compendium (`compendium.pdf`).
 pub fn render_all(site: &Site, files: &Arc<Files>) -> Result<Vec<(String, Vec<u8>)>, Vec<String>> {
-    let results: Vec<Result<(String, Vec<u8>), String>> = site
-        .dossiers
-        .par_iter()
-        .map(|d| {
-            let pdf = compile(
-                briefing_source(site, d),
-                files,
-                &d.id,
-                d.updated.unwrap_or(d.date),
-                site,
-            )?;
-            Ok((format!("{}.pdf", d.id), pdf))
-        })
-        .collect();
+    let results = in_parallel(&site.dossiers, |d| {
+        let pdf = compile(
+            briefing_source(site, d),
+            files,
+            &d.id,
+            d.updated.unwrap_or(d.date),
+            site,
+        )?;
+        Ok((format!("{}.pdf", d.id), pdf))
+    });
     let mut pdfs = Vec::with_capacity(results.len() + 1);
     let mut errors = Vec::new();
     for result in results {
@@ -89,6 +84,42 @@ pub fn render_all(site: &Site, files: &Arc<Files>) -> Result<Vec<(String, Vec<u8
     } else {
         Err(errors)
     }
+}
+
+/// Runs `job` on every item on plain threads, one per core, results in item order.
+///
+/// Not rayon: typst itself hands work to rayon's pool while laying out and exporting, and a
+/// document compiled on a rayon worker waits behind the other documents' queued work (the
+/// export of the n-th briefing took n times as long).
+fn in_parallel<T: Sync, R: Send>(items: &[T], job: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, job(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Compiles one document to PDF bytes. `name` says which document in errors.
