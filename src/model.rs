@@ -432,6 +432,29 @@ pub struct TimelineEvent {
     pub entities: Vec<EntityRole>,
 }
 
+/// The text of resolved pieces, for search, metadata and tables of contents: only what the
+/// build publishes (a withheld link reads `[withheld]`), words separated at block ends.
+pub fn plain_text(pieces: &[Piece]) -> String {
+    use pulldown_cmark::TagEnd;
+    let mut out = String::new();
+    for piece in pieces {
+        match piece {
+            Piece::Markdown(Event::Text(t) | Event::Code(t)) => out.push_str(t),
+            Piece::Markdown(Event::SoftBreak | Event::HardBreak) => out.push(' '),
+            Piece::Markdown(Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::TableCell
+                | TagEnd::BlockQuote(_),
+            )) => out.push('\n'),
+            Piece::Withheld => out.push_str(crate::resolve::body::WITHHELD),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// A published dossier.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Dossier {

@@ -9,10 +9,28 @@ use std::path::{Path, PathBuf};
 /// A file to write: its path relative to the output folder, and its bytes.
 pub type OutputFile = (String, Vec<u8>);
 
+/// The file in the output folder that records which profile wrote it.
+pub const PROFILE_MARKER: &str = ".casefile-build";
+
+/// What the previous build recorded in [`PROFILE_MARKER`], if anything.
+pub fn previous_profile(out: &Path) -> Option<String> {
+    fs::read_to_string(out.join(PROFILE_MARKER)).ok()
+}
+
 /// Writes `files` as the new content of `out`. Top-level entries of the previous output
 /// named in `carry_over` (a part this build did not make, such as `pdf` on a `--site` build,
-/// and dotfiles) are kept. On any error the previous output is untouched.
+/// and dotfiles) are kept. On any error the previous output is untouched. One build writes
+/// at a time: a lock beside the output folder makes a second one wait.
 pub fn replace_output(out: &Path, files: &[OutputFile], carry_over: &[&str]) -> io::Result<()> {
+    if out.exists() && !out.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!(
+                "{} exists and is not a folder; move it away or choose another --out",
+                out.display()
+            ),
+        ));
+    }
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -22,6 +40,7 @@ pub fn replace_output(out: &Path, files: &[OutputFile], carry_over: &[&str]) -> 
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".to_string());
+    let _lock = Lock::acquire(&parent.join(format!(".{name}.lock")))?;
     recover(parent, &name, out)?;
     let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
     let result =
@@ -32,8 +51,66 @@ pub fn replace_output(out: &Path, files: &[OutputFile], carry_over: &[&str]) -> 
     result
 }
 
-/// Cleans up after a build that was killed: staging folders are removed, and an output that
-/// was moved aside but not replaced is put back.
+/// A lock file holding the writer's process id, removed when dropped. A lock left by a
+/// process that no longer runs (a killed build) is taken over.
+struct Lock(PathBuf);
+
+impl Lock {
+    const PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
+
+    fn acquire(path: &Path) -> io::Result<Lock> {
+        let started = std::time::Instant::now();
+        loop {
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+            {
+                Ok(mut file) => {
+                    use std::io::Write;
+                    write!(file, "{}", std::process::id())?;
+                    return Ok(Lock(path.to_path_buf()));
+                }
+                Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+                    if Self::holder_is_gone(path) {
+                        let _ = fs::remove_file(path);
+                        continue;
+                    }
+                    if started.elapsed() > Self::PATIENCE {
+                        return Err(io::Error::new(
+                            io::ErrorKind::WouldBlock,
+                            format!("another casefile build holds {}", path.display()),
+                        ));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    /// True when the lock names a process that is not running (known only where `/proc`
+    /// exists; elsewhere a lock is waited for until the patience runs out).
+    fn holder_is_gone(path: &Path) -> bool {
+        let Ok(pid) = fs::read_to_string(path) else {
+            return false;
+        };
+        let pid = pid.trim();
+        !pid.is_empty()
+            && Path::new("/proc/self").exists()
+            && !Path::new("/proc").join(pid).exists()
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
+/// Cleans up after a build that was killed (run under the lock, so no other build is
+/// writing): staging folders are removed, and an output that was moved aside but not
+/// replaced is put back.
 fn recover(parent: &Path, name: &str, out: &Path) -> io::Result<()> {
     let Ok(entries) = fs::read_dir(parent) else {
         return Ok(());
@@ -42,20 +119,28 @@ fn recover(parent: &Path, name: &str, out: &Path) -> io::Result<()> {
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
         if file_name.starts_with(&format!(".{name}.new-")) {
-            fs::remove_dir_all(entry.path())?;
+            remove_any(&entry.path())?;
         } else if file_name.starts_with(&format!(".{name}.old-")) {
             moved_aside.push(entry.path());
         }
     }
     moved_aside.sort();
     for old in moved_aside {
-        if out.exists() {
-            fs::remove_dir_all(old)?;
+        if out.exists() || !old.is_dir() {
+            remove_any(&old)?;
         } else {
             fs::rename(old, out)?;
         }
     }
     Ok(())
+}
+
+fn remove_any(path: &Path) -> io::Result<()> {
+    if fs::symlink_metadata(path)?.is_dir() {
+        fs::remove_dir_all(path)
+    } else {
+        fs::remove_file(path)
+    }
 }
 
 fn stage(staging: &Path, out: &Path, files: &[OutputFile], carry_over: &[&str]) -> io::Result<()> {
@@ -97,7 +182,8 @@ fn swap(staging: &Path, out: &Path, parent: &Path, name: &str) -> io::Result<()>
             let _ = fs::rename(&old, out);
             return Err(err);
         }
-        fs::remove_dir_all(&old)?;
+        // The new output is in place; a leftover old copy is removed by the next build.
+        let _ = fs::remove_dir_all(&old);
     } else {
         fs::rename(staging, out)?;
     }

@@ -134,13 +134,20 @@ pub fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
         root: None,
         too_deep: None,
     };
+    // Events are pulled one at a time: the parser's own `load` recurses once per nesting
+    // level, and a few kilobytes of `- - - …` would overflow the stack before any depth
+    // limit could apply.
     let mut parser = Parser::new_from_str(text);
-    if let Err(err) = parser.load(&mut builder, false) {
-        let offset = index.offset(err.marker());
-        return Err(SyntaxError {
+    loop {
+        let (event, marker) = parser.next_token().map_err(|err| SyntaxError {
             message: err.info().to_string(),
-            offset,
-        });
+            offset: index.offset(err.marker()),
+        })?;
+        let end = matches!(event, Event::StreamEnd | Event::DocumentEnd);
+        builder.on_event(event, marker);
+        if end || builder.too_deep.is_some() {
+            break;
+        }
     }
     if let Some(offset) = builder.too_deep {
         return Err(SyntaxError {
@@ -320,6 +327,13 @@ mod tests {
     fn syntax_errors_have_positions() {
         let err = parse("a: [1, 2\nb: c\n").unwrap_err();
         assert!(err.offset > 0, "{err:?}");
+    }
+
+    #[test]
+    fn deep_block_nesting_is_refused_without_overflowing_the_stack() {
+        let text = "- ".repeat(20_000) + "x\n";
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("nesting"), "{err:?}");
     }
 
     #[test]

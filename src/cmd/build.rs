@@ -118,11 +118,20 @@ pub fn build(root: &Path, out: &Path, options: BuildOptions) -> BuildReport {
             return report;
         }
     };
-    let carry_over: &[&str] = match (options.site, options.pdf) {
-        (true, false) => &["pdf"],
-        (false, true) => &["site"],
+    // A part not rebuilt is kept only if the same profile made it: a public `--site` build
+    // must not keep the PDFs of an internal build.
+    let profile_line = format!(
+        "internal={} drafts={}\n",
+        options.profile.internal, options.profile.drafts
+    );
+    let same_profile = write::previous_profile(out).as_deref() == Some(profile_line.as_str());
+    let carry_over: &[&str] = match (options.site, options.pdf, same_profile) {
+        (true, false, true) => &["pdf"],
+        (false, true, true) => &["site"],
         _ => &[],
     };
+    let mut files = files;
+    files.push((write::PROFILE_MARKER.to_string(), profile_line.into_bytes()));
     if let Err(err) = write::replace_output(out, &files, carry_over) {
         report.errors.push(format!(
             "cannot write {}: {err}; the previous output is as it was",

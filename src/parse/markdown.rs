@@ -5,7 +5,7 @@
 //! extension; footnote definitions are lifted out of the flow. Text in, pieces and
 //! diagnostics out; no disk.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
@@ -78,8 +78,6 @@ pub struct Body {
     pub headings: Vec<HeadingInfo>,
     /// Image paths as written, with spans.
     pub images: Vec<Spanned<String>>,
-    /// Plain text, for search.
-    pub plain_text: String,
 }
 
 fn options() -> Options {
@@ -154,6 +152,10 @@ struct Walker<'a, 'd> {
     links: Vec<LinkKind>,
     heading: Option<(usize, u8, Option<String>, String)>,
     used_anchors: BTreeSet<String>,
+    /// Next suffix to try per heading slug, so that many equal headings stay linear.
+    anchor_suffixes: BTreeMap<String, usize>,
+    /// Text not yet pushed: consecutive text becomes one event.
+    pending: String,
     code_depth: usize,
     nesting: usize,
     warned_html: bool,
@@ -172,6 +174,8 @@ impl<'a, 'd> Walker<'a, 'd> {
             links: Vec::new(),
             heading: None,
             used_anchors: BTreeSet::new(),
+            anchor_suffixes: BTreeMap::new(),
+            pending: String::new(),
             code_depth: 0,
             nesting: 0,
             warned_html: false,
@@ -183,6 +187,18 @@ impl<'a, 'd> Walker<'a, 'd> {
     }
 
     fn push(&mut self, piece: RawPiece) {
+        self.flush_pending();
+        self.push_piece(piece);
+    }
+
+    fn flush_pending(&mut self) {
+        if !self.pending.is_empty() {
+            let text = std::mem::take(&mut self.pending);
+            self.push_piece(RawPiece::Markdown(Event::Text(CowStr::from(text))));
+        }
+    }
+
+    fn push_piece(&mut self, piece: RawPiece) {
         match &mut self.footnote {
             Some(def) => def.pieces.push(piece),
             None => self.body.pieces.push(piece),
@@ -207,10 +223,6 @@ impl<'a, 'd> Walker<'a, 'd> {
     /// Text joins the current run (scanned for citations when the run ends); in code it is
     /// pushed as it is.
     fn text(&mut self, text: &str, range: Range<usize>) {
-        if let Some((_, _, _, heading_text)) = &mut self.heading {
-            heading_text.push_str(text);
-        }
-        self.body.plain_text.push_str(text);
         if self.code_depth > 0 {
             return;
         }
@@ -298,11 +310,19 @@ impl<'a, 'd> Walker<'a, 'd> {
                     self.body.footnotes.push(previous);
                 }
             }
-            tag @ (Tag::BlockQuote(_) | Tag::List(_) | Tag::Item) => {
+            tag @ (Tag::BlockQuote(_)
+            | Tag::List(_)
+            | Tag::Item
+            | Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::Superscript
+            | Tag::Subscript) => {
                 self.nesting += 1;
                 if self.nesting == MAX_NESTING + 1 {
-                    let message =
-                        format!("lists and quotes are nested deeper than {MAX_NESTING} levels");
+                    let message = format!(
+                        "lists, quotes and emphasis are nested deeper than {MAX_NESTING} levels"
+                    );
                     self.diags
                         .push(Diagnostic::error(self.file, self.span(&range), message));
                 }
@@ -315,7 +335,6 @@ impl<'a, 'd> Walker<'a, 'd> {
     fn end(&mut self, end: TagEnd) {
         match end {
             TagEnd::Heading(_) => {
-                self.body.plain_text.push('\n');
                 self.end_heading();
             }
             TagEnd::CodeBlock => self.code_depth = self.code_depth.saturating_sub(1),
@@ -333,11 +352,16 @@ impl<'a, 'd> Walker<'a, 'd> {
                 }
                 return;
             }
-            TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item => {
-                self.body.plain_text.push('\n');
+            TagEnd::BlockQuote(_)
+            | TagEnd::List(_)
+            | TagEnd::Item
+            | TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Superscript
+            | TagEnd::Subscript => {
                 self.nesting = self.nesting.saturating_sub(1);
             }
-            TagEnd::Paragraph | TagEnd::TableCell => self.body.plain_text.push('\n'),
             _ => {}
         }
         self.push_md(Event::End(end));
@@ -349,7 +373,6 @@ impl<'a, 'd> Walker<'a, 'd> {
                 if let Some((_, _, _, heading_text)) = &mut self.heading {
                     heading_text.push_str(code);
                 }
-                self.body.plain_text.push_str(code);
             }
             Event::FootnoteReference(label) => {
                 let span = self.span(&range);
@@ -366,13 +389,13 @@ impl<'a, 'd> Walker<'a, 'd> {
                 .with_help("the site keeps only harmless markup; write Markdown where you can");
                 self.diags.push(diag);
             }
-            Event::SoftBreak | Event::HardBreak => self.body.plain_text.push(' '),
             _ => {}
         }
         self.push_md(event);
     }
 
-    fn current_len(&self) -> usize {
+    fn current_len(&mut self) -> usize {
+        self.flush_pending();
         match &self.footnote {
             Some(def) => def.pieces.len(),
             None => self.body.pieces.len(),
@@ -394,12 +417,17 @@ impl<'a, 'd> Walker<'a, 'd> {
                     s if s.is_empty() => "section".to_string(),
                     s => s,
                 };
-                let mut anchor = base.clone();
-                let mut n = 1;
+                let mut n = self.anchor_suffixes.get(&base).copied().unwrap_or(0);
+                let mut anchor = if n == 0 {
+                    base.clone()
+                } else {
+                    format!("{base}-{n}")
+                };
                 while self.used_anchors.contains(&anchor) {
-                    anchor = format!("{base}-{n}");
                     n += 1;
+                    anchor = format!("{base}-{n}");
                 }
+                self.anchor_suffixes.insert(base, n + 1);
                 anchor
             }
         };
@@ -448,69 +476,83 @@ impl<'a, 'd> Walker<'a, 'd> {
         }
     }
 
-    /// Scans a run of text for citations and stray footnote references.
+    /// Scans a run of text for citations and stray footnote references, in one pass: the
+    /// next `]` is found once and reused, so `[[[[…` stays linear.
     fn flush_run(&mut self) {
         let Some((run, range)) = self.run.take() else {
             return;
         };
         let source = &self.text[range.clone()];
         let mut cursor = 0; // position in `source` for locating keys
-        let mut rest = run.as_str();
-        while let Some(open) = rest.find('[') {
-            let after = &rest[open + 1..];
-            let close = after.find(']');
-            if let (Some(inner), true) = (close.map(|c| &after[..c]), after.starts_with('@')) {
+        let mut consumed = 0; // text before this is pushed
+        let mut search = 0; // where the next `[` is looked for
+        let mut next_close: Option<usize> = None;
+        while let Some(open) = run[search..].find('[').map(|i| search + i) {
+            let inner_start = open + 1;
+            let close = match next_close {
+                Some(c) if c >= inner_start => c,
+                _ => match run[inner_start..].find(']') {
+                    Some(c) => {
+                        next_close = Some(inner_start + c);
+                        inner_start + c
+                    }
+                    None => break,
+                },
+            };
+            let inner = &run[inner_start..close];
+            if inner.starts_with('@') {
                 if let Some(items) = self.citation(inner, source, &mut cursor, &range) {
-                    self.push_text(&rest[..open]);
+                    self.push_text(&run[consumed..open]);
                     self.push(RawPiece::Cite(items));
-                    rest = &after[inner.len() + 1..];
+                    consumed = close + 1;
+                    search = close + 1;
                     continue;
                 }
             }
-            if let (Some(c), true) = (close, after.starts_with('^')) {
-                let label = &after[1..c];
-                if !label.is_empty() && !label.contains(char::is_whitespace) {
-                    let at = source[cursor..]
-                        .find(&format!("[^{label}]"))
-                        .map_or(0, |i| cursor + i);
-                    let span = self.span(&(range.start + at..range.start + at + label.len() + 3));
-                    let diag = Diagnostic::error(
-                        self.file,
-                        span,
-                        format!("footnote `[^{label}]` has no definition"),
-                    )
-                    .with_help(format!("add a line `[^{label}]: …` with the note's text"));
-                    self.diags.push(diag);
-                }
+            if let Some(label) = inner.strip_prefix('^').filter(|l| is_footnote_label(l)) {
+                self.undefined_footnote(label, source, cursor, &range);
             }
-            self.push_text(&rest[..open + 1]);
-            rest = after;
+            search = inner_start;
         }
-        self.push_text(rest);
+        self.push_text(&run[consumed..]);
     }
 
+    fn undefined_footnote(
+        &mut self,
+        label: &str,
+        source: &str,
+        cursor: usize,
+        range: &Range<usize>,
+    ) {
+        let at = source[cursor..]
+            .find(&format!("[^{label}]"))
+            .map_or(0, |i| cursor + i);
+        let span = self.span(&(range.start + at..range.start + at + label.len() + 3));
+        let diag = Diagnostic::error(
+            self.file,
+            span,
+            format!("footnote `[^{label}]` has no definition"),
+        )
+        .with_help(format!("add a line `[^{label}]: …` with the note's text"));
+        self.diags.push(diag);
+    }
+
+    /// Text joins the pending text; a heading also collects it for its anchor, except text
+    /// inside `[[…]]`, whose target differs between builds (anchors must not).
     fn push_text(&mut self, text: &str) {
         if text.is_empty() {
             return;
         }
-        if let Some(RawPiece::Markdown(Event::Text(previous))) = self.last_piece_mut() {
-            let joined = format!("{previous}{text}");
-            *previous = CowStr::from(joined);
-            return;
+        if !matches!(self.links.last(), Some(LinkKind::Wiki)) {
+            if let Some((_, _, _, heading_text)) = &mut self.heading {
+                heading_text.push_str(text);
+            }
         }
-        self.push(RawPiece::Markdown(Event::Text(CowStr::from(
-            text.to_string(),
-        ))));
+        self.pending.push_str(text);
     }
 
-    fn last_piece_mut(&mut self) -> Option<&mut RawPiece> {
-        match &mut self.footnote {
-            Some(def) => def.pieces.last_mut(),
-            None => self.body.pieces.last_mut(),
-        }
-    }
-
-    /// Reads `@a, p. 4; @b` (the inside of `[…]`). `None` if it is not a citation.
+    /// Reads `@a, p. 4; @b` (the inside of `[…]`). `None` if it is not a citation; that is
+    /// decided at the first character that cannot belong to a key, so junk costs little.
     fn citation(
         &mut self,
         inner: &str,
@@ -519,19 +561,22 @@ impl<'a, 'd> Walker<'a, 'd> {
         range: &Range<usize>,
     ) -> Option<Vec<RawCite>> {
         let mut items = Vec::new();
-        for part in inner.split(';') {
-            let part = part.trim();
-            let body = part.strip_prefix('@')?;
-            let (key, locator) = match body.split_once(',') {
-                Some((key, locator)) => (
-                    key.trim(),
-                    Some(locator.trim().to_string()).filter(|l| !l.is_empty()),
-                ),
-                None => (body.trim(), None),
-            };
-            if key.is_empty() || key.contains(char::is_whitespace) {
+        let mut rest = inner;
+        loop {
+            let body = rest.trim_start().strip_prefix('@')?;
+            let key_len = body.find(|c: char| !is_key_char(c)).unwrap_or(body.len());
+            let key = &body[..key_len];
+            let after = body[key_len..].trim_start();
+            if key.is_empty() || !(after.is_empty() || after.starts_with([',', ';'])) {
                 return None;
             }
+            let (locator, next) = match after.strip_prefix(',') {
+                Some(locator) => match locator.split_once(';') {
+                    Some((locator, next)) => (locator, Some(next)),
+                    None => (locator, None),
+                },
+                None => ("", after.strip_prefix(';')),
+            };
             let needle = format!("@{key}");
             let at = source[*cursor..].find(&needle).map(|i| *cursor + i);
             if let Some(at) = at {
@@ -539,21 +584,41 @@ impl<'a, 'd> Walker<'a, 'd> {
             }
             let start = range.start + at.map_or(0, |a| a + 1);
             let span = self.span(&(start..start + key.len()));
+            let locator = Some(locator.trim().to_string()).filter(|l| !l.is_empty());
             items.push(RawCite {
                 key: Spanned::new(key.to_string(), span),
                 locator,
             });
+            match next {
+                Some(next) => rest = next,
+                None => return Some(items),
+            }
         }
-        Some(items)
     }
 
     fn finish(mut self) -> Body {
         self.flush_run();
+        self.flush_pending();
         if let Some(def) = self.footnote.take() {
             self.body.footnotes.push(def);
         }
         self.body
     }
+}
+
+/// Characters a citation key may hold: an id's, plus upper case and `.`/`:` so that a
+/// mistyped key is still reported as an unknown source.
+fn is_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')
+}
+
+/// A plausible footnote label (what `[^label]` may hold).
+fn is_footnote_label(label: &str) -> bool {
+    !label.is_empty()
+        && label.len() <= 200
+        && label
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// Links an author may write in Markdown: web and mail addresses, and anchors in the page.

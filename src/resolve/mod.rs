@@ -367,6 +367,8 @@ fn build_dossier(checked: &Checked, published: &Published, i: usize) -> (Dossier
     let reference = dossier_ref(parsed);
     let mut resolver = BodyResolver::new(published, i);
     let body = resolver.body(&parsed.body.pieces);
+    let body_text = plain_text(&body);
+    let body_headings = headings(&body);
     let summary = parsed.summary.as_ref().map(|s| resolver.inline(s));
     let mut timeline: Vec<TimelineEvent> = meta
         .timeline
@@ -399,7 +401,9 @@ fn build_dossier(checked: &Checked, published: &Published, i: usize) -> (Dossier
         title: reference.title.clone(),
         date: reference.date,
         updated: meta.updated.as_ref().map(|d| d.value),
-        summary_text: meta.summary.as_ref().map(|s| plain_inline(&s.value)),
+        summary_text: summary
+            .as_ref()
+            .map(|pieces| plain_text(pieces).trim().to_string()),
         summary,
         status: reference.status,
         confidence: meta.confidence,
@@ -434,20 +438,11 @@ fn build_dossier(checked: &Checked, published: &Published, i: usize) -> (Dossier
             .collect(),
         body,
         notes: found.notes.clone(),
-        headings: parsed
-            .body
-            .headings
-            .iter()
-            .map(|h| Heading {
-                level: h.level,
-                text: h.text.clone(),
-                anchor: h.anchor.clone(),
-            })
-            .collect(),
+        headings: body_headings,
         sources,
         timeline,
         backlinks: Vec::new(),
-        plain_text: parsed.body.plain_text.clone(),
+        plain_text: body_text,
         extra: meta.extra.clone(),
     };
     (dossier, found)
@@ -480,13 +475,38 @@ fn timeline_event(
     }
 }
 
-/// Inline Markdown reduced to its text, for metadata and search.
-fn plain_inline(text: &str) -> String {
-    let mut diags = Vec::new();
-    markdown::parse_body("", text, 0, &mut diags)
-        .plain_text
-        .trim()
-        .to_string()
+/// The headings of a resolved body with their published text (a withheld link inside a
+/// heading reads `[withheld]` in the table of contents too).
+fn headings(body: &[Piece]) -> Vec<Heading> {
+    let mut headings = Vec::new();
+    let mut open: Option<(u8, String, usize)> = None;
+    for (i, piece) in body.iter().enumerate() {
+        match piece {
+            Piece::Markdown(pulldown_cmark::Event::Start(pulldown_cmark::Tag::Heading {
+                level,
+                id,
+                ..
+            })) => {
+                open = Some((
+                    *level as u8,
+                    id.as_deref().unwrap_or_default().to_string(),
+                    i + 1,
+                ));
+            }
+            Piece::Markdown(pulldown_cmark::Event::End(pulldown_cmark::TagEnd::Heading(_))) => {
+                if let Some((level, anchor, start)) = open.take() {
+                    let text = plain_text(&body[start..i]).trim().to_string();
+                    headings.push(Heading {
+                        level,
+                        text,
+                        anchor,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    headings
 }
 
 fn add_backlinks(checked: &Checked, built: &mut [(usize, Dossier, body::Found)]) {

@@ -13,11 +13,7 @@ fn sample_content_checks_clean_with_no_warnings() {
         "{}",
         run.stderr
     );
-    assert!(
-        run.stderr.contains("no problems"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("no problems"), "{}", run.stderr);
 }
 
 const ENTITIES: &str = "\

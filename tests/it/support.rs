@@ -138,3 +138,48 @@ pub fn pdf_text(path: &Path) -> String {
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+/// Writes a valid synthetic project of `n` dossiers (with entities, shared sources,
+/// citations, footnotes, links between dossiers and a table each) into the fixture.
+pub fn write_corpus(fixture: &Fixture, n: usize) {
+    let entities: String = (0..20)
+        .map(|i| format!("- id: entity-{i}\n  name: Entidad {i} de Juárez\n  kind: place\n"))
+        .collect();
+    let sources: String = (0..10)
+        .map(|i| {
+            format!(
+                "- id: source-{i}\n  title: Report {i}\n  kind: report\n  date: 2019-0{}\n",
+                i % 9 + 1
+            )
+        })
+        .collect();
+    fixture.write("content/entities.yaml", &entities);
+    fixture.write("content/sources.yaml", &sources);
+    for i in 0..n {
+        let related = if i > 0 {
+            format!("related: [case-{}]\n", i - 1)
+        } else {
+            String::new()
+        };
+        let link = if i > 0 {
+            format!(" See [[case-{}]].", i - 1)
+        } else {
+            String::new()
+        };
+        let text = format!(
+            "---\ntitle: Case {i}\ndate: 2019-{:02}-{:02}\nsummary: Case number {i}.\ntags: [tag-{}]\nentities: [entity-{}]\n{related}---\n\
+             ## Findings\n\nThe report on [[entity-{}]] says so[@source-{}, p. {i}].{link} A note.[^n]\n\n\
+             | Item | Count |\n|---|---:|\n| grenades | {i} |\n\n[^n]: Footnote of case {i}.\n",
+            i % 12 + 1,
+            i % 28 + 1,
+            i % 7,
+            i % 20,
+            i % 20,
+            i % 10,
+        );
+        fixture.write(
+            &format!("content/dossiers/batch-{}/case-{i}.md", i / 100),
+            &text,
+        );
+    }
+}

@@ -10,14 +10,61 @@ use crate::model::{CiteEntry, LinkTarget, Note, NoteContent, NotePart, Piece};
 use crate::render::pdf::world::MEDIA_DIR;
 use crate::resolve::body::{wording, WITHHELD};
 
-/// Escapes text for Typst markup: every character with a meaning in markup gets a backslash.
+/// Characters after which an unbroken run of text gets a break opportunity.
+const LONGEST_UNBROKEN: usize = 64;
+
+/// Characters with a meaning in Typst markup.
+fn is_markup_special(c: char) -> bool {
+    matches!(
+        c,
+        '\\' | '#'
+            | '$'
+            | '*'
+            | '_'
+            | '`'
+            | '<'
+            | '>'
+            | '@'
+            | '['
+            | ']'
+            | '~'
+            | '='
+            | '-'
+            | '+'
+            | '/'
+            | '{'
+            | '}'
+            | '"'
+            | '\''
+    )
+}
+
+/// Above this many special characters a text goes in as one string rather than as escapes:
+/// every escape is a node of its own, and Typst slows down badly on hundreds of thousands.
+const MOST_ESCAPES: usize = 32;
+
+/// Text for Typst markup that prints literally: every character with a meaning in markup
+/// gets a backslash, or the whole text becomes a string literal when it has many of them.
 pub fn escape(text: &str) -> String {
+    let text = with_break_opportunities(text);
+    if text.chars().filter(|&c| is_markup_special(c)).count() > MOST_ESCAPES {
+        let flat: String = text
+            .chars()
+            .map(|c| {
+                if matches!(c, '\n' | '\r' | '\t') {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
+        return format!("#{};", string(&flat));
+    }
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     let mut previous = ' ';
     for c in text.chars() {
         match c {
-            '\\' | '#' | '$' | '*' | '_' | '`' | '<' | '>' | '@' | '[' | ']' | '~' | '=' | '-'
-            | '+' | '/' | '{' | '}' | '"' | '\'' => {
+            c if is_markup_special(c) => {
                 out.push('\\');
                 out.push(c);
             }
@@ -30,6 +77,29 @@ pub fn escape(text: &str) -> String {
         previous = c;
     }
     out
+}
+
+/// A very long unbroken run (a URL, a hash, pathological input) gets invisible break
+/// opportunities (zero-width spaces): Typst cannot wrap a run without any.
+fn with_break_opportunities(text: &str) -> std::borrow::Cow<'_, str> {
+    let longest = text
+        .split(char::is_whitespace)
+        .map(|w| w.chars().count())
+        .max()
+        .unwrap_or(0);
+    if longest < LONGEST_UNBROKEN {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + text.len() / LONGEST_UNBROKEN * 3);
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c.is_whitespace() { 0 } else { run + 1 };
+        if run > 0 && run % LONGEST_UNBROKEN == 0 {
+            out.push('\u{200B}');
+        }
+        out.push(c);
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// A Typst string literal holding `text`.
@@ -159,6 +229,12 @@ impl<'a> Emitter<'a> {
     }
 
     fn note_ref(&mut self, number: u32, anchor: &str) {
+        // Inside a note (no notes to place) a reference to another note is its number: Typst
+        // has no footnote inside a footnote. Such notes follow the body (see `later_notes`).
+        if self.notes.is_empty() {
+            let _ = write!(self.out, "#super[{number}];");
+            return;
+        }
         let label = self.target.note_label(number);
         let first = self
             .notes
@@ -171,7 +247,7 @@ impl<'a> Emitter<'a> {
                 let _ = write!(self.out, "#footnote[{content}]<{label}>");
             }
             None => {
-                let _ = write!(self.out, "#footnote(<{label}>)");
+                let _ = write!(self.out, "#footnote(<{label}>);");
             }
         }
     }
@@ -181,11 +257,11 @@ impl<'a> Emitter<'a> {
         for part in wording(entries, ending) {
             match part {
                 NotePart::Title(t) => {
-                    let _ = write!(self.out, "#emph[{}]", escape(&t));
+                    let _ = write!(self.out, "#emph[{}];", escape(&t));
                 }
                 NotePart::Text(t) => self.out.push_str(&escape(&t)),
                 NotePart::Url(u) => {
-                    let _ = write!(self.out, "#link({})[{}]", string(&u), escape(&u));
+                    let _ = write!(self.out, "#link({})[{}];", string(&u), escape(&u));
                 }
             }
         }
@@ -195,7 +271,7 @@ impl<'a> Emitter<'a> {
         let end = match (self.target, target) {
             (Target::Briefing, _) => {
                 self.out.push_str("#emph[");
-                "]".to_string()
+                "];".to_string()
             }
             (Target::Compendium(_), LinkTarget::Dossier { id, heading }) => {
                 let label = match heading {
@@ -203,7 +279,7 @@ impl<'a> Emitter<'a> {
                     None => label(&format!("d-{id}")),
                 };
                 let _ = write!(self.out, "#xref(<{label}>)[");
-                "]".to_string()
+                "];".to_string()
             }
             (Target::Compendium(_), LinkTarget::Entity { id }) => {
                 let _ = write!(self.out, "#link(<{}>)[", label(&format!("e-{id}")));
@@ -228,10 +304,10 @@ impl<'a> Emitter<'a> {
             }
             Event::Text(t) => self.out.push_str(&escape(t)),
             Event::Code(t) => {
-                let _ = write!(self.out, "#raw({})", string(t));
+                let _ = write!(self.out, "#raw({});", string(t));
             }
             Event::SoftBreak => self.out.push(' '),
-            Event::HardBreak => self.out.push_str("#linebreak()"),
+            Event::HardBreak => self.out.push_str("#linebreak();"),
             Event::Rule => self
                 .out
                 .push_str("\n#line(length: 100%, stroke: 0.5pt + luma(160))\n"),
@@ -308,7 +384,7 @@ impl<'a> Emitter<'a> {
                 } else {
                     let _ = write!(self.out, "#link({})[", string(dest_url));
                 }
-                self.link_ends.push("]".to_string());
+                self.link_ends.push("];".to_string());
             }
             Tag::Image { dest_url, .. } => {
                 self.image_alt = Some((dest_url.to_string(), String::new()))
@@ -353,14 +429,14 @@ impl<'a> Emitter<'a> {
             | TagEnd::Strikethrough
             | TagEnd::Superscript
             | TagEnd::Subscript => {
-                self.out.push(']');
+                self.out.push_str("];");
             }
             TagEnd::Link => self.link_end(),
             TagEnd::Image => {
                 if let Some((path, alt)) = self.image_alt.take() {
                     let _ = write!(
                         self.out,
-                        "#figure(image({}, alt: {}, width: 80%), caption: [{}])",
+                        "#figure(image({}, alt: {}, width: 80%), caption: [{}]);",
                         string(&format!("{MEDIA_DIR}{path}")),
                         string(&alt),
                         escape(&alt)
@@ -385,6 +461,28 @@ pub fn note_markup(note: &Note, target: Target) -> String {
         NoteContent::Footnote(pieces) => emitter.pieces(pieces),
     }
     emitter.finish().trim().to_string()
+}
+
+/// The notes referenced only from other notes' text, which cannot be footnotes: they
+/// follow the body, each with its number.
+pub fn later_notes(body: &[Piece], notes: &[Note], target: Target) -> String {
+    let placed: std::collections::BTreeSet<u32> = body
+        .iter()
+        .filter_map(|p| match p {
+            Piece::NoteRef { number, .. } => Some(*number),
+            _ => None,
+        })
+        .collect();
+    let mut out = String::new();
+    for note in notes.iter().filter(|n| !placed.contains(&n.number)) {
+        let _ = writeln!(
+            out,
+            "#block(text(size: 8.5pt)[#super[{}] {}])",
+            note.number,
+            note_markup(note, target)
+        );
+    }
+    out
 }
 
 #[cfg(test)]

@@ -336,6 +336,7 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
     body.pieces(&d.body);
     out.push_str(&body.finish());
     out.push('\n');
+    out.push_str(&markup::later_notes(&d.body, &d.notes, target));
     let sources = d.sources.iter().map(|&i| source_entry(&site.sources[i]));
     let _ = writeln!(
         out,
