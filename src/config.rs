@@ -134,12 +134,11 @@ impl Reader<'_> {
             key.span(),
             format!("unknown key `{name}` in {FILE_NAME}"),
         )
-        .with_suggestion(name, known.iter().copied());
-        let diag = if diag.help.is_none() {
-            diag.with_help(format!("known keys: {}", known.join(", ")))
-        } else {
-            diag
-        };
+        .with_suggestion_or(
+            name,
+            known.iter().copied(),
+            format!("known keys: {}", known.join(", ")),
+        );
         self.diags.push(diag);
         None
     }
@@ -232,12 +231,11 @@ impl Reader<'_> {
 
     fn enum_error(&mut self, span: Range<usize>, key: &str, value: &str, allowed: &[&str]) {
         let diag = Diagnostic::error(self.file, span, format!("`{value}` is not a valid {key}"))
-            .with_suggestion(value, allowed.iter().copied());
-        let diag = if diag.help.is_none() {
-            diag.with_help(format!("expected one of: {}", allowed.join(", ")))
-        } else {
-            diag
-        };
+            .with_suggestion_or(
+                value,
+                allowed.iter().copied(),
+                format!("expected one of: {}", allowed.join(", ")),
+            );
         self.diags.push(diag);
     }
 }

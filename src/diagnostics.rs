@@ -85,6 +85,22 @@ impl Diagnostic {
         }
     }
 
+    /// Adds "did you mean `x`?" when a near match exists, and `otherwise` as the help when
+    /// none does.
+    pub fn with_suggestion_or<'a>(
+        self,
+        wrong: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+        otherwise: impl Into<String>,
+    ) -> Self {
+        let diag = self.with_suggestion(wrong, candidates);
+        if diag.help.is_none() {
+            diag.with_help(otherwise)
+        } else {
+            diag
+        }
+    }
+
     /// True for errors.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error

@@ -74,12 +74,11 @@ impl Ctx<'_> {
                     self.span(key),
                     format!("unknown field `{name}` in {what}"),
                 )
-                .with_suggestion(name, known.iter().copied());
-                let diag = if diag.help.is_none() {
-                    diag.with_help(format!("known fields: {}", known.join(", ")))
-                } else {
-                    diag
-                };
+                .with_suggestion_or(
+                    name,
+                    known.iter().copied(),
+                    format!("known fields: {}", known.join(", ")),
+                );
                 self.diags.push(diag);
                 continue;
             }
@@ -226,12 +225,11 @@ impl Ctx<'_> {
             value.span,
             format!("`{}` is not a valid {field}", value.value),
         )
-        .with_suggestion(&value.value, names.iter().copied());
-        let diag = if diag.help.is_none() {
-            diag.with_help(format!("expected one of: {}", names.join(", ")))
-        } else {
-            diag
-        };
+        .with_suggestion_or(
+            &value.value,
+            names.iter().copied(),
+            format!("expected one of: {}", names.join(", ")),
+        );
         self.diags.push(diag);
         None
     }

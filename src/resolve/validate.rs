@@ -95,12 +95,11 @@ impl Checker<'_> {
             None => {
                 let message = format!("unknown entity `{}`", id.value);
                 let diag = Diagnostic::error(self.file, id.span.clone(), message)
-                    .with_suggestion(&id.value, self.index.entity_ids());
-                let diag = if diag.help.is_none() {
-                    diag.with_help("entities are defined in content/entities.yaml")
-                } else {
-                    diag
-                };
+                    .with_suggestion_or(
+                        &id.value,
+                        self.index.entity_ids(),
+                        "entities are defined in content/entities.yaml",
+                    );
                 self.diags.push(diag);
             }
         }
@@ -132,12 +131,11 @@ impl Checker<'_> {
             None => {
                 let message = format!("unknown source `{}`", key.value);
                 let diag = Diagnostic::error(self.file, key.span.clone(), message)
-                    .with_suggestion(&key.value, self.index.source_keys(self.dossier));
-                let diag = if diag.help.is_none() {
-                    diag.with_help("sources are defined in content/sources.yaml or in the dossier's `sources:`")
-                } else {
-                    diag
-                };
+                    .with_suggestion_or(
+                    &key.value,
+                    self.index.source_keys(self.dossier),
+                    "sources are defined in content/sources.yaml or in the dossier's `sources:`",
+                );
                 self.diags.push(diag);
             }
         }
