@@ -148,7 +148,8 @@ fn stage(staging: &Path, out: &Path, files: &[OutputFile], carry_over: &[&str]) 
         fs::remove_dir_all(staging)?;
     }
     fs::create_dir_all(staging)?;
-    for (rel, bytes) in files {
+    for (i, (rel, bytes)) in files.iter().enumerate() {
+        failpoint_panic_while_staging(i, files.len());
         let path = staging.join(safe_relative(rel)?);
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir)?;
@@ -166,6 +167,18 @@ fn stage(staging: &Path, out: &Path, files: &[OutputFile], carry_over: &[&str]) 
         }
     }
     Ok(())
+}
+
+/// Tests prove that a build that panics half-way through writing leaves the previous output
+/// as it was: debug builds panic here when `CASEFILE_FAILPOINT=panic-while-staging`. Release
+/// builds have no such switch.
+fn failpoint_panic_while_staging(written: usize, total: usize) {
+    if cfg!(debug_assertions)
+        && written == total / 2
+        && std::env::var("CASEFILE_FAILPOINT").as_deref() == Ok("panic-while-staging")
+    {
+        panic!("failpoint: panic while staging the output");
+    }
 }
 
 /// Moves the staged folder into place. Between the two renames the old output exists under

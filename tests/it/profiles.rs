@@ -1404,3 +1404,36 @@ fn kill_build(fixture: &Fixture, kill: Kill, limit: Duration) -> (String, Option
     };
     (what, snapshot(&fixture.out()))
 }
+
+#[test]
+fn a_build_that_panics_while_writing_leaves_previous_output_byte_for_byte() {
+    let fixture = Fixture::sample();
+    let run = fixture.run(&["build", "--site"]);
+    assert_eq!(run.code, 0, "first build failed:\n{}", run.stderr);
+    let before = snapshot(&fixture.out());
+    fixture.write("casefile.toml", "title = \"Another title on every page\"\n");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_casefile"));
+    command
+        .args(["build", "--site", "--root"])
+        .arg(fixture.root())
+        .env("CASEFILE_FAILPOINT", "panic-while-staging");
+    let run = crate::support::run(command);
+    assert_eq!(
+        run.code, 2,
+        "a panic is an internal error, exit 2:\n{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("internal error"), "{}", run.stderr);
+    let after = snapshot(&fixture.out());
+    assert!(
+        before == after,
+        "the output changed:\n{}",
+        diff(&before, &after)
+    );
+    let run = fixture.run(&["build", "--site"]);
+    assert_eq!(run.code, 0, "the next build recovers:\n{}", run.stderr);
+    assert!(
+        snapshot(&fixture.out()) != before,
+        "and writes the new output"
+    );
+}
