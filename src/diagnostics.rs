@@ -199,6 +199,11 @@ pub fn write_json(
         } else {
             (1, 1)
         };
+        // Tools that read only `message` still see the suggestion of a near match.
+        let message = match &d.help {
+            Some(help) if help.starts_with("did you mean") => format!("{}; {help}", d.message),
+            _ => d.message.clone(),
+        };
         let json = JsonDiagnostic {
             severity: d.severity,
             file: &d.file,
@@ -206,7 +211,7 @@ pub fn write_json(
             column,
             end_line,
             end_column,
-            message: &d.message,
+            message: &message,
             help: d.help.as_deref(),
         };
         serde_json::to_writer(&mut *out, &json)?;

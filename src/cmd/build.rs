@@ -183,6 +183,7 @@ fn render(
             &tera,
             html::SiteOptions {
                 with_pdfs: with_pdf,
+                overrides: &project.templates,
             },
         )
         .map_err(|e| vec![e])?;

@@ -206,38 +206,87 @@ pub fn read_list<T>(
     diags: &mut Vec<Diagnostic>,
     read: fn(&mut Ctx, &Node) -> Option<T>,
 ) -> Vec<T> {
-    let root = match yaml::parse(text) {
+    // A byte-order mark is accepted; positions still count from the start of the file.
+    let base = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let body = &text[base..];
+    let root = match yaml::parse(body) {
         Ok(Some(root)) => root,
         Ok(None) => return Vec::new(),
-        Err(err) => {
-            let at = err.offset.min(text.len());
-            diags.push(Diagnostic::error(
-                file,
-                at..at,
-                format!("bad YAML: {}", err.message),
-            ));
-            return Vec::new();
-        }
+        // Bad YAML in one entry must not hide the others: read entry by entry.
+        Err(_) => return read_entries_apart(file, body, base, diags, read),
     };
-    let mut ctx = Ctx {
-        file,
-        base: 0,
-        diags,
-    };
+    let mut ctx = Ctx { file, base, diags };
     let yaml::Value::List(items) = &root.value else {
-        ctx.error(
-            &root,
-            format!(
-                "{file} must be a YAML list (each entry starting with `- `), found {}",
-                root.kind_name()
-            ),
+        let message = format!(
+            "{file} must be a YAML list (each entry starting with `- `), found {}",
+            root.kind_name()
         );
+        ctx.error(&root, message);
         return Vec::new();
     };
     items
         .iter()
         .filter_map(|item| read(&mut ctx, item))
         .collect()
+}
+
+/// Reads a list whose YAML does not parse as a whole: each top-level `- ` entry is parsed on
+/// its own, so a syntax error is reported in its entry and the others are still read.
+fn read_entries_apart<T>(
+    file: &str,
+    body: &str,
+    base: usize,
+    diags: &mut Vec<Diagnostic>,
+    read: fn(&mut Ctx, &Node) -> Option<T>,
+) -> Vec<T> {
+    let mut starts: Vec<usize> = Vec::new();
+    let mut offset = 0;
+    for line in body.split_inclusive('\n') {
+        if line.starts_with("- ") || line.trim_end() == "-" {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    if starts.first() != Some(&0) {
+        starts.insert(0, 0);
+    }
+    let mut items = Vec::new();
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(body.len());
+        let chunk = &body[start..end];
+        match yaml::parse(chunk) {
+            Ok(Some(root)) => {
+                let mut ctx = Ctx {
+                    file,
+                    base: base + start,
+                    diags,
+                };
+                match &root.value {
+                    yaml::Value::List(entries) => {
+                        items.extend(entries.iter().filter_map(|e| read(&mut ctx, e)))
+                    }
+                    _ => ctx.error(
+                        &root,
+                        format!("{file} must be a YAML list (each entry starting with `- `)"),
+                    ),
+                }
+            }
+            Ok(None) => {}
+            Err(err) => {
+                let at = base + start + err.offset.min(chunk.len());
+                diags.push(Diagnostic::error(
+                    file,
+                    at..at,
+                    format!("bad YAML: {}", err.message),
+                ));
+            }
+        }
+    }
+    items
 }
 
 #[cfg(test)]
@@ -258,6 +307,27 @@ mod tests {
         );
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].help.as_deref(), Some("did you mean `person`?"));
+    }
+
+    #[test]
+    fn a_syntax_error_in_one_entry_does_not_hide_the_others() {
+        let text = "\u{feff}- id: a\n  name: A\n  kind: person\n- id: b\n  name: [unclosed\n  kind: person\n- id: c\n  name: C\n  kind: place\n";
+        let mut diags = Vec::new();
+        let entities = read_list("content/entities.yaml", text, &mut diags, read_entity);
+        assert_eq!(
+            entities
+                .iter()
+                .map(|e| e.id.value.as_str())
+                .collect::<Vec<_>>(),
+            ["a", "c"]
+        );
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags[0].message.starts_with("bad YAML"));
+        let at = diags[0].span.clone().unwrap().start;
+        assert!(
+            at > text.find("- id: b").unwrap() && at < text.find("- id: c").unwrap(),
+            "located in its entry"
+        );
     }
 
     #[test]

@@ -320,9 +320,10 @@ fn read_timeline(ctx: &mut Ctx, item: &Node) -> Option<TimelineEntry> {
 /// digits (`en`, `es-MX`, `zh-Hant-TW`).
 pub fn is_language_tag(tag: &str) -> bool {
     let mut parts = tag.split('-');
-    let lang_ok = parts
-        .next()
-        .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    let first = parts.next().unwrap_or("");
+    // `x-…` (private use) and `i-…` (grandfathered) tags start with a one-letter subtag.
+    let lang_ok = (first.len() == 1 && matches!(first, "x" | "X" | "i" | "I"))
+        || ((2..=8).contains(&first.len()) && first.bytes().all(|b| b.is_ascii_alphabetic()));
     lang_ok
         && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }

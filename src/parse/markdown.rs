@@ -134,6 +134,14 @@ pub fn slug(text: &str) -> String {
     out
 }
 
+/// The URL slug of a tag: its [`slug`], or `tag` for one with no letters or digits at all.
+pub fn tag_slug(tag: &str) -> String {
+    match slug(tag) {
+        s if s.is_empty() => "tag".to_string(),
+        s => s,
+    }
+}
+
 enum LinkKind {
     Wiki,
     Kept,
@@ -173,7 +181,7 @@ impl<'a, 'd> Walker<'a, 'd> {
             run: None,
             links: Vec::new(),
             heading: None,
-            used_anchors: BTreeSet::new(),
+            used_anchors: RESERVED_ANCHORS.iter().map(|a| a.to_string()).collect(),
             anchor_suffixes: BTreeMap::new(),
             pending: String::new(),
             code_depth: 0,
@@ -237,19 +245,17 @@ impl<'a, 'd> Walker<'a, 'd> {
 
     fn start(&mut self, tag: Tag<'_>, range: Range<usize>) {
         match tag {
-            Tag::Heading {
-                level,
-                id,
-                classes,
-                attrs,
-            } => {
+            // `{#own-id}` sets the anchor; classes and other attributes (`onclick=…`) are
+            // dropped: no author markup reaches the page unsanitized.
+            Tag::Heading { level, id, .. } => {
                 let index = self.current_len();
-                self.heading = Some((index, level as u8, id.map(|i| i.to_string()), String::new()));
+                let explicit = id.map(|i| self.explicit_anchor(&i, &range));
+                self.heading = Some((index, level as u8, explicit, String::new()));
                 self.push_md(Event::Start(Tag::Heading {
                     level,
                     id: None,
-                    classes,
-                    attrs,
+                    classes: Vec::new(),
+                    attrs: Vec::new(),
                 }));
             }
             Tag::CodeBlock(kind) => {
@@ -269,7 +275,7 @@ impl<'a, 'd> Walker<'a, 'd> {
                 title,
                 id,
             } => {
-                if is_allowed_link(&dest_url) {
+                if is_allowed_link(&dest_url) || link_type == LinkType::Email {
                     self.links.push(LinkKind::Kept);
                     self.push_md(Event::Start(Tag::Link {
                         link_type,
@@ -303,7 +309,7 @@ impl<'a, 'd> Walker<'a, 'd> {
             Tag::FootnoteDefinition(label) => {
                 let span = self.span(&(range.start..range.start + label.len() + 3));
                 let def = FootnoteDef {
-                    label: Spanned::new(label.to_string(), span),
+                    label: Spanned::new(label.to_lowercase(), span),
                     pieces: Vec::new(),
                 };
                 if let Some(previous) = self.footnote.replace(def) {
@@ -376,7 +382,10 @@ impl<'a, 'd> Walker<'a, 'd> {
             }
             Event::FootnoteReference(label) => {
                 let span = self.span(&range);
-                self.push(RawPiece::FootnoteRef(Spanned::new(label.to_string(), span)));
+                self.push(RawPiece::FootnoteRef(Spanned::new(
+                    label.to_lowercase(),
+                    span,
+                )));
                 return;
             }
             Event::Html(_) | Event::InlineHtml(_) if !self.warned_html => {
@@ -406,6 +415,36 @@ impl<'a, 'd> Walker<'a, 'd> {
         self.push(RawPiece::Markdown(event.into_static()));
     }
 
+    /// An explicit heading id, checked: anchor characters only, unique in the page, and none
+    /// of the ids the page itself uses.
+    fn explicit_anchor(&mut self, id: &str, range: &Range<usize>) -> String {
+        let valid = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+        let problem = if !valid {
+            Some(format!(
+                "heading id `{id}` may use only letters, digits, `-` and `_`"
+            ))
+        } else if id.starts_with("cf-") {
+            Some(format!(
+                "heading id `{id}`: ids starting with `cf-` are kept for notes"
+            ))
+        } else if self.used_anchors.contains(id) {
+            Some(format!("heading id `{id}` is already used on this page"))
+        } else {
+            None
+        };
+        match problem {
+            Some(message) => {
+                self.diags
+                    .push(Diagnostic::error(self.file, self.span(range), message));
+                slug(id)
+            }
+            None => id.to_string(),
+        }
+    }
+
     fn end_heading(&mut self) {
         let Some((index, level, explicit, text)) = self.heading.take() else {
             return;
@@ -415,6 +454,7 @@ impl<'a, 'd> Walker<'a, 'd> {
             None => {
                 let base = match slug(&text) {
                     s if s.is_empty() => "section".to_string(),
+                    s if s.starts_with("cf-") => format!("h-{s}"),
                     s => s,
                 };
                 let mut n = self.anchor_suffixes.get(&base).copied().unwrap_or(0);
@@ -605,6 +645,20 @@ impl<'a, 'd> Walker<'a, 'd> {
         self.body
     }
 }
+
+/// Ids the page around a dossier body uses (templates and notes); headings get others.
+const RESERVED_ANCHORS: &[&str] = &[
+    "main",
+    "search-input",
+    "search-results",
+    "search-status",
+    "notes-heading",
+    "sources-heading",
+    "timeline-heading",
+    "backlinks-heading",
+    "mentions-heading",
+    "companions-heading",
+];
 
 /// Characters a citation key may hold: an id's, plus upper case and `.`/`:` so that a
 /// mistyped key is still reported as an unknown source.

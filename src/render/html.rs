@@ -94,9 +94,12 @@ pub fn describe_tera_error(err: &tera::Error) -> String {
 
 /// Options for rendering the site.
 #[derive(Debug, Clone, Copy)]
-pub struct SiteOptions {
+pub struct SiteOptions<'a> {
     /// Briefing PDFs are built and linked from dossier pages.
     pub with_pdfs: bool,
+    /// The project's own templates by file name; `style.css` and `search.js` among them
+    /// replace the built-in assets.
+    pub overrides: &'a BTreeMap<String, String>,
 }
 
 /// Renders every page of the site. Errors name the template and page.
@@ -125,11 +128,11 @@ pub fn render_site(
         "assets/search-index.js".to_string(),
         search_index(site).into_bytes(),
     ));
-    files.extend(
-        ASSETS
-            .iter()
-            .map(|(path, text)| (path.to_string(), text.as_bytes().to_vec())),
-    );
+    files.extend(ASSETS.iter().map(|(path, builtin)| {
+        let name = path.trim_start_matches("assets/");
+        let text = options.overrides.get(name).map_or(*builtin, String::as_str);
+        (path.to_string(), text.as_bytes().to_vec())
+    }));
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
 }

@@ -18,7 +18,12 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
         .url_relative(ammonia::UrlRelative::Custom(Box::new(keep_fragment_only)))
-        .link_rel(Some("noopener noreferrer"));
+        .link_rel(Some("noopener noreferrer"))
+        // `cite` holds a URL that ammonia does not filter: drop it.
+        .rm_tag_attributes("blockquote", &["cite"])
+        .rm_tag_attributes("q", &["cite"])
+        .rm_tag_attributes("del", &["cite"])
+        .rm_tag_attributes("ins", &["cite"]);
     builder
 });
 
@@ -62,25 +67,79 @@ impl PageLinks {
 /// Renders pieces to HTML.
 pub fn to_html(pieces: &[Piece], links: &PageLinks) -> String {
     let mut events: Vec<Event<'static>> = Vec::with_capacity(pieces.len());
-    let mut html_block = String::new();
-    for piece in pieces {
-        if let Piece::Markdown(Event::Html(html)) = piece {
-            html_block.push_str(html);
+    let mut i = 0;
+    while i < pieces.len() {
+        let raw = match &pieces[i] {
+            Piece::Markdown(Event::Html(_)) => run_len(&pieces[i..], is_block_html),
+            Piece::Markdown(Event::InlineHtml(_)) => run_len(&pieces[i..], is_inline_run),
+            _ => 0,
+        };
+        if raw > 0 {
+            // Raw HTML is sanitized together with the text between its tags, so that
+            // `<a href=…>text</a>` keeps its link and `<script>…</script>` loses its text.
+            let mut html = String::new();
+            pulldown_cmark::html::push_html(
+                &mut html,
+                pieces[i..i + raw].iter().filter_map(markdown_event),
+            );
+            let clean = CowStr::from(sanitize(&html));
+            let block = matches!(pieces[i], Piece::Markdown(Event::Html(_)));
+            events.push(if block {
+                Event::Html(clean)
+            } else {
+                Event::InlineHtml(clean)
+            });
+            i += raw;
             continue;
         }
-        if !html_block.is_empty() {
-            events.push(Event::Html(CowStr::from(sanitize(&std::mem::take(
-                &mut html_block,
-            )))));
-        }
-        push_piece(piece, links, &mut events);
-    }
-    if !html_block.is_empty() {
-        events.push(Event::Html(CowStr::from(sanitize(&html_block))));
+        push_piece(&pieces[i], links, &mut events);
+        i += 1;
     }
     let mut out = String::new();
     pulldown_cmark::html::push_html(&mut out, events.into_iter());
     out
+}
+
+fn markdown_event(piece: &Piece) -> Option<Event<'static>> {
+    match piece {
+        Piece::Markdown(event) => Some(event.clone()),
+        _ => None,
+    }
+}
+
+fn is_block_html(piece: &Piece) -> bool {
+    matches!(piece, Piece::Markdown(Event::Html(_)))
+}
+
+/// Inline HTML and the plain text around its tags, up to the last tag of the run.
+fn is_inline_run(piece: &Piece) -> bool {
+    matches!(
+        piece,
+        Piece::Markdown(
+            Event::InlineHtml(_)
+                | Event::Text(_)
+                | Event::Code(_)
+                | Event::SoftBreak
+                | Event::HardBreak
+        )
+    )
+}
+
+/// How many pieces from the start form a run, ending at its last raw HTML piece.
+fn run_len(pieces: &[Piece], belongs: fn(&Piece) -> bool) -> usize {
+    let mut last_html = 0;
+    for (i, piece) in pieces.iter().enumerate() {
+        if !belongs(piece) {
+            break;
+        }
+        if matches!(
+            piece,
+            Piece::Markdown(Event::Html(_) | Event::InlineHtml(_))
+        ) {
+            last_html = i + 1;
+        }
+    }
+    last_html
 }
 
 fn push_piece(piece: &Piece, links: &PageLinks, events: &mut Vec<Event<'static>>) {
@@ -175,5 +234,42 @@ mod tests {
         assert!(!clean.contains("rel/x"), "{clean}");
         assert!(clean.contains("https://ok.org"), "{clean}");
         assert!(clean.contains("Hi"), "{clean}");
+        let cite =
+            sanitize(r#"<blockquote cite="javascript:alert(1)">Q</blockquote><q cite="rel">q</q>"#);
+        assert!(!cite.contains("cite="), "{cite}");
+    }
+
+    #[test]
+    fn inline_html_is_sanitized_with_the_text_between_its_tags() {
+        let mut diags = Vec::new();
+        let body = crate::parse::markdown::parse_body(
+            "d.md",
+            "Before <script>alert(1)</script> and <a href=\"https://ok.example/\">Ok link</a> <b onmouseover=\"x()\">bold</b>.",
+            0,
+            &mut diags,
+        );
+        let pieces: Vec<Piece> = body
+            .pieces
+            .into_iter()
+            .filter_map(|p| match p {
+                crate::parse::markdown::RawPiece::Markdown(e) => Some(Piece::Markdown(e)),
+                _ => None,
+            })
+            .collect();
+        let html = to_html(
+            &pieces,
+            &PageLinks {
+                root: String::new(),
+            },
+        );
+        assert!(!html.contains("alert"), "{html}");
+        assert!(
+            html.contains(">Ok link</a>") && html.contains("https://ok.example/"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<b>bold</b>") && !html.contains("onmouseover"),
+            "{html}"
+        );
     }
 }

@@ -419,7 +419,7 @@ fn build_dossier(checked: &Checked, published: &Published, i: usize) -> (Dossier
             .iter()
             .map(|t| Tag {
                 name: t.value.clone(),
-                slug: markdown::slug(&t.value),
+                slug: markdown::tag_slug(&t.value),
             })
             .collect(),
         entities: meta

@@ -248,8 +248,15 @@ fn exercise(
         },
     ] {
         let site = resolve::build_site(&checked, profile);
-        html::render_site(&site, tera, html::SiteOptions { with_pdfs: true })
-            .map_err(|e| format!("the built-in templates failed on checked content: {e}"))?;
+        html::render_site(
+            &site,
+            tera,
+            html::SiteOptions {
+                with_pdfs: true,
+                overrides: &Default::default(),
+            },
+        )
+        .map_err(|e| format!("the built-in templates failed on checked content: {e}"))?;
         let mut sources: Vec<(String, String)> = site
             .dossiers
             .iter()

@@ -207,3 +207,41 @@ fn a_source_cited_only_inside_a_footnote_is_listed_with_the_dossier_sources() {
     let b = &register[register.find("id=\"src-report-b\"").unwrap()..];
     assert!(b.contains("Only in a note"), "cited by the dossier");
 }
+
+#[test]
+fn heading_attributes_cannot_add_markup_and_anchors_stay_unique() {
+    let fixture = Fixture::with(&[
+        ("content/entities.yaml", "\u{feff}- id: place\n  name: Place\n  kind: place\n"),
+        (
+            "content/dossiers/a.md",
+            "---\ntitle: A\ndate: 2019\nentities: [place]\n---\n## Main\n\n## C {#x onclick=alert(1) style=color:red .cls}\n\n## cf-note-1\n\n\
+             Mail <press@sedena.gob.mx> and a note[^Case].\n\n[^case]: The note.\n",
+        ),
+        ("templates/style.css", "body { color: rebeccapurple; }\n"),
+    ]);
+    let run = fixture.run(&["build", "--site"]);
+    assert_eq!(
+        run.code, 0,
+        "a BOM in entities.yaml and a footnote label in other case are fine:\n{}",
+        run.stderr
+    );
+    let html = page(&fixture, "dossiers/a/index.html");
+    assert!(
+        html.contains("<h2 id=\"x\">") && !html.contains("onclick") && !html.contains("color:red"),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("id=\"main\"").count(),
+        1,
+        "a heading never takes the page's own ids"
+    );
+    assert_eq!(html.matches("id=\"cf-note-1\"").count(), 1);
+    assert!(
+        html.contains("href=\"mailto:press@sedena.gob.mx\""),
+        "e-mail autolinks are kept"
+    );
+    assert!(
+        page(&fixture, "assets/style.css").contains("rebeccapurple"),
+        "templates/style.css replaces the built-in one"
+    );
+}
