@@ -201,8 +201,21 @@ impl Ctx<'_> {
                     None
                 }
             },
+            Value::Scalar { text, quoted: true } => {
+                self.error(
+                    node,
+                    format!("`{field}` must be true or false, found the text `\"{text}\"`"),
+                );
+                None
+            }
             _ => {
-                self.error(node, format!("`{field}` must be true or false"));
+                self.error(
+                    node,
+                    format!(
+                        "`{field}` must be true or false, found {}",
+                        node.kind_name()
+                    ),
+                );
                 None
             }
         }

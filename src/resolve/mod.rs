@@ -59,7 +59,7 @@ pub fn check(project: &Project) -> Checked {
         texts.insert(&f.label, &f.text);
         parse::parse_entities(f, &mut diagnostics)
     });
-    let descriptions = entities
+    let descriptions: Vec<Option<Vec<RawPiece>>> = entities
         .iter()
         .map(|e| {
             e.description.as_ref().map(|d| {
@@ -97,8 +97,7 @@ pub fn check(project: &Project) -> Checked {
     let images: BTreeSet<String> = project.images.keys().cloned().collect();
     validate::check_references(
         &dossiers,
-        &sources,
-        SOURCES_FILE,
+        (&sources, &descriptions),
         &images,
         &index,
         &mut diagnostics,
@@ -600,11 +599,17 @@ fn build_entities(
                     .then_with(|| sort_key(&a.name).cmp(&sort_key(&b.name)))
             });
             companions.truncate(8);
-            let description = checked.descriptions[e].as_ref().map(|raw| {
-                let resolver = resolver_owner
-                    .get_or_insert_with(|| BodyResolver::for_catalog(published, ENTITIES_FILE));
-                resolver.inline(raw)
-            });
+            let description =
+                checked.descriptions[e].as_ref().map(|raw| {
+                    let resolver = resolver_owner
+                        .get_or_insert_with(|| BodyResolver::for_catalog(published, ENTITIES_FILE));
+                    let pieces = resolver.inline(raw);
+                    unlink_entities_without_page(pieces, |id| {
+                        checked.index.names.get(id).is_some_and(
+                            |n| matches!(n, Named::Entity(i) if mentions.contains_key(i)),
+                        )
+                    })
+                });
             Entity {
                 id: def.id.value.clone(),
                 name: def.name.clone(),
@@ -630,6 +635,21 @@ fn build_entities(
             .then_with(|| a.id.cmp(&b.id))
     });
     entities
+}
+
+/// An entity gets a page only when a published dossier names it; a description's link to one
+/// without a page keeps its text and loses the link.
+fn unlink_entities_without_page(pieces: Vec<Piece>, has_page: impl Fn(&str) -> bool) -> Vec<Piece> {
+    let mut out = Vec::with_capacity(pieces.len());
+    let mut dropped_open = false;
+    for piece in pieces {
+        match &piece {
+            Piece::LinkStart(LinkTarget::Entity { id }) if !has_page(id) => dropped_open = true,
+            Piece::LinkEnd if dropped_open => dropped_open = false,
+            _ => out.push(piece),
+        }
+    }
+    out
 }
 
 /// Sort key for names: accents folded, case ignored.

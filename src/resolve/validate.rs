@@ -13,13 +13,26 @@ use crate::resolve::index::{Index, Named, SourceAt};
 /// Checks every reference of every dossier and reports unused sources and footnotes.
 pub fn check_references(
     dossiers: &[ParsedDossier],
-    sources: &[SourceDef],
-    sources_file: &str,
+    catalog: (&[SourceDef], &[Option<Vec<RawPiece>>]),
     images: &BTreeSet<String>,
     index: &Index,
     diags: &mut Vec<Diagnostic>,
 ) {
+    let (sources, descriptions) = catalog;
+    let sources_file = "content/sources.yaml";
     let mut cited: BTreeSet<SourceAt> = BTreeSet::new();
+    // Entity descriptions may cite shared sources and link ids too.
+    let mut check = Checker {
+        dossier: usize::MAX,
+        file: "content/entities.yaml",
+        index,
+        dossiers,
+        diags,
+        cited: &mut cited,
+    };
+    for pieces in descriptions.iter().flatten() {
+        check.flow(pieces, None);
+    }
     for (i, dossier) in dossiers.iter().enumerate() {
         let mut check = Checker {
             dossier: i,
@@ -150,28 +163,7 @@ impl Checker<'_> {
             .map(|f| f.label.value.as_str())
             .collect();
         for pieces in dossier.flows() {
-            for piece in pieces {
-                match piece {
-                    RawPiece::Cite(items) => items.iter().for_each(|c| self.source(&c.key)),
-                    RawPiece::FootnoteRef(label) => {
-                        *referenced.entry(label.value.as_str()).or_default() += 1;
-                        if !defined.contains(label.value.as_str()) {
-                            let message =
-                                format!("footnote `[^{}]` has no definition", label.value);
-                            let diag = Diagnostic::error(self.file, label.span.clone(), message)
-                                .with_help(format!(
-                                    "add a line `[^{}]: …` with the note's text",
-                                    label.value
-                                ));
-                            self.diags.push(diag);
-                        }
-                    }
-                    RawPiece::WikiStart {
-                        target, heading, ..
-                    } => self.wiki(target, heading.as_deref()),
-                    _ => {}
-                }
-            }
+            self.flow(pieces, Some((&mut referenced, &defined)));
         }
         for def in &dossier.body.footnotes {
             if !referenced.contains_key(def.label.value.as_str()) {
@@ -188,6 +180,38 @@ impl Checker<'_> {
         }
         for image in &dossier.body.images {
             self.image(image, images);
+        }
+    }
+
+    /// Checks the references of one run of text; footnote references are counted when the
+    /// text belongs to a dossier.
+    fn flow<'p>(
+        &mut self,
+        pieces: &'p [RawPiece],
+        mut footnotes: Option<(&mut BTreeMap<&'p str, usize>, &BTreeSet<&str>)>,
+    ) {
+        for piece in pieces {
+            match piece {
+                RawPiece::Cite(items) => items.iter().for_each(|c| self.source(&c.key)),
+                RawPiece::FootnoteRef(label) => {
+                    let Some((referenced, defined)) = footnotes.as_mut() else {
+                        continue;
+                    };
+                    *referenced.entry(label.value.as_str()).or_default() += 1;
+                    if !defined.contains(label.value.as_str()) {
+                        let message = format!("footnote `[^{}]` has no definition", label.value);
+                        let diag =
+                            Diagnostic::error(self.file, label.span.clone(), message).with_help(
+                                format!("add a line `[^{}]: …` with the note's text", label.value),
+                            );
+                        self.diags.push(diag);
+                    }
+                }
+                RawPiece::WikiStart {
+                    target, heading, ..
+                } => self.wiki(target, heading.as_deref()),
+                _ => {}
+            }
         }
     }
 

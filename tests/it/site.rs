@@ -245,3 +245,34 @@ fn heading_attributes_cannot_add_markup_and_anchors_stay_unique() {
         "templates/style.css replaces the built-in one"
     );
 }
+
+#[test]
+fn entity_descriptions_are_checked_and_link_only_to_pages_that_exist() {
+    let entities = "- id: shown\n  name: Shown\n  kind: place\n  description: Near [[hidden]] and [[nowhere]], per [@nosrc].\n\
+                    - id: hidden\n  name: Hidden\n  kind: place\n";
+    let fixture = Fixture::with(&[
+        ("content/entities.yaml", entities),
+        (
+            "content/dossiers/a.md",
+            "---\ntitle: A\ndate: 2019\nentities: [shown]\n---\nText.\n",
+        ),
+    ]);
+    let run = fixture.run(&["check"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("unknown id `nowhere`")
+            && run.stderr.contains("unknown source `nosrc`"),
+        "{}",
+        run.stderr
+    );
+    fixture.write(
+        "content/entities.yaml",
+        &entities.replace(" and [[nowhere]], per [@nosrc]", ""),
+    );
+    assert_eq!(fixture.run(&["build", "--site"]).code, 0);
+    let html = page(&fixture, "entities/shown/index.html");
+    assert!(
+        html.contains("Near Hidden") && !html.contains("entities/hidden/"),
+        "no link to a page that is not built: {html}"
+    );
+}
