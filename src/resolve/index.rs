@@ -69,11 +69,8 @@ impl Index {
             );
         }
         for (i, source) in sources.iter().enumerate() {
-            if index
-                .global_sources
-                .insert(source.id.value.clone(), i)
-                .is_some()
-            {
+            // The first definition counts; a later one with the same id is the error.
+            if index.global_sources.contains_key(&source.id.value) {
                 let message = format!(
                     "duplicate source id `{}`: already defined earlier in {sources_file}",
                     source.id.value
@@ -83,6 +80,8 @@ impl Index {
                     source.id.span.clone(),
                     message,
                 ));
+            } else {
+                index.global_sources.insert(source.id.value.clone(), i);
             }
         }
         for dossier in dossiers {
@@ -95,13 +94,15 @@ impl Index {
                     let diag = Diagnostic::error(&dossier.file, source.id.span.clone(), message)
                         .with_help("give the local source its own id, or cite the shared one without redefining it");
                     diags.push(diag);
-                } else if local.insert(id.clone(), i).is_some() {
+                } else if local.contains_key(id) {
                     let message = format!("duplicate source id `{id}` in this dossier's sources");
                     diags.push(Diagnostic::error(
                         &dossier.file,
                         source.id.span.clone(),
                         message,
                     ));
+                } else {
+                    local.insert(id.clone(), i);
                 }
             }
             index.local_sources.push(local);

@@ -46,7 +46,8 @@ pub fn check_references(
         check.body(dossier, images);
     }
     for (i, source) in sources.iter().enumerate() {
-        if !cited.contains(&SourceAt::Global(i)) {
+        let registered = index.global_sources.get(&source.id.value) == Some(&i);
+        if registered && !cited.contains(&SourceAt::Global(i)) {
             let message = format!("source `{}` is defined but never cited", source.id.value);
             diags.push(Diagnostic::warning(
                 sources_file,
@@ -57,7 +58,8 @@ pub fn check_references(
     }
     for (d, dossier) in dossiers.iter().enumerate() {
         for (i, source) in dossier.meta.sources.iter().enumerate() {
-            if !cited.contains(&SourceAt::Local(d, i)) {
+            let registered = index.local_sources[d].get(&source.id.value) == Some(&i);
+            if registered && !cited.contains(&SourceAt::Local(d, i)) {
                 let message = format!("source `{}` is defined but never cited", source.id.value);
                 diags.push(Diagnostic::warning(
                     &dossier.file,
