@@ -619,6 +619,10 @@ impl<'a, 'd> Walker<'a, 'd> {
             };
             let needle = format!("@{key}");
             let at = source[*cursor..].find(&needle).map(|i| *cursor + i);
+            // `\[@key]` is an escaped bracket: text, not a citation.
+            if items.is_empty() && at.is_some_and(|a| source[..a].ends_with("\\[")) {
+                return None;
+            }
             if let Some(at) = at {
                 *cursor = at + needle.len();
             }
@@ -727,6 +731,14 @@ mod tests {
             unreachable!()
         };
         assert_eq!(&text[items[0].key.span.clone()], "a");
+    }
+
+    #[test]
+    fn an_escaped_bracket_is_not_a_citation() {
+        let (body, _) = parse("Literal \\[@not-a-cite] and real [@cite].");
+        let found = cites(&body);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0][0].0, "cite");
     }
 
     #[test]
