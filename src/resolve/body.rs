@@ -254,7 +254,11 @@ impl<'a> BodyResolver<'a> {
 }
 
 /// A note marker sits right after the word it annotates: `forces [@x]` reads `forces¹`.
-fn trim_trailing_space(out: &mut [Piece]) {
+fn trim_trailing_space(out: &mut Vec<Piece>) {
+    // A line break in the source before `[@…]` is a space too.
+    while matches!(out.last(), Some(Piece::Markdown(Event::SoftBreak))) {
+        out.pop();
+    }
     if let Some(Piece::Markdown(Event::Text(text))) = out.last_mut() {
         if text.ends_with(char::is_whitespace) {
             *text = CowStr::from(text.trim_end().to_string());
