@@ -30,7 +30,7 @@ use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
-use crate::support::{files_under, pdf_text, repo, Fixture};
+use crate::support::{decode_entities, files_under, pdf_text, repo, Fixture};
 
 // ---------------------------------------------------------------------------------------------
 // Property test: the library pipeline never panics
@@ -1084,52 +1084,6 @@ fn tags(html: &str) -> Vec<Tag> {
         });
     }
     tags
-}
-
-fn decode_entities(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        rest = &rest[amp..];
-        let end = rest.find(';').filter(|e| *e < 12);
-        let decoded = end.and_then(|e| {
-            let entity = &rest[1..e];
-            let code = if let Some(hex) = entity
-                .strip_prefix("#x")
-                .or_else(|| entity.strip_prefix("#X"))
-            {
-                u32::from_str_radix(hex, 16).ok()
-            } else if let Some(dec) = entity.strip_prefix('#') {
-                dec.parse().ok()
-            } else {
-                match entity {
-                    "amp" => Some(38),
-                    "lt" => Some(60),
-                    "gt" => Some(62),
-                    "quot" => Some(34),
-                    "apos" => Some(39),
-                    "colon" => Some(58),
-                    "tab" => Some(9),
-                    "newline" => Some(10),
-                    _ => None,
-                }
-            };
-            code.and_then(char::from_u32).map(|c| (c, e + 1))
-        });
-        match decoded {
-            Some((c, len)) => {
-                out.push(c);
-                rest = &rest[len..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// What a browser would make of a URL's scheme: controls and whitespace dropped, lowercase.
