@@ -293,18 +293,16 @@ fn read_entries_apart<T>(
 mod tests {
     use super::*;
 
+    fn ids(entities: &[EntityDef]) -> Vec<&str> {
+        entities.iter().map(|e| e.id.value.as_str()).collect()
+    }
+
     #[test]
     fn one_bad_entry_does_not_hide_the_others() {
         let text = "- id: a\n  name: A\n  kind: person\n- id: b\n  name: B\n  kind: persn\n- id: c\n  name: C\n  kind: place\n";
         let mut diags = Vec::new();
         let entities = read_list("content/entities.yaml", text, &mut diags, read_entity);
-        assert_eq!(
-            entities
-                .iter()
-                .map(|e| e.id.value.as_str())
-                .collect::<Vec<_>>(),
-            ["a", "c"]
-        );
+        assert_eq!(ids(&entities), ["a", "c"]);
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].help.as_deref(), Some("did you mean `person`?"));
     }
@@ -314,13 +312,7 @@ mod tests {
         let text = "\u{feff}- id: a\n  name: A\n  kind: person\n- id: b\n  name: [unclosed\n  kind: person\n- id: c\n  name: C\n  kind: place\n";
         let mut diags = Vec::new();
         let entities = read_list("content/entities.yaml", text, &mut diags, read_entity);
-        assert_eq!(
-            entities
-                .iter()
-                .map(|e| e.id.value.as_str())
-                .collect::<Vec<_>>(),
-            ["a", "c"]
-        );
+        assert_eq!(ids(&entities), ["a", "c"]);
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert!(diags[0].message.starts_with("bad YAML"));
         let at = diags[0].span.clone().unwrap().start;

@@ -59,10 +59,6 @@ pub struct FootnoteDef {
 /// A heading with its anchor.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeadingInfo {
-    /// Level 1–6.
-    pub level: u8,
-    /// Plain text.
-    pub text: String,
     /// Anchor slug, unique in the body.
     pub anchor: String,
 }
@@ -158,7 +154,8 @@ struct Walker<'a, 'd> {
     footnote: Option<FootnoteDef>,
     run: Option<(String, Range<usize>)>,
     links: Vec<LinkKind>,
-    heading: Option<(usize, u8, Option<String>, String)>,
+    /// The heading being read: its position, explicit id, and text for its slug.
+    heading: Option<(usize, Option<String>, String)>,
     used_anchors: BTreeSet<String>,
     /// Next suffix to try per heading slug, so that many equal headings stay linear.
     anchor_suffixes: BTreeMap<String, usize>,
@@ -250,7 +247,7 @@ impl<'a, 'd> Walker<'a, 'd> {
             Tag::Heading { level, id, .. } => {
                 let index = self.current_len();
                 let explicit = id.map(|i| self.explicit_anchor(&i, &range));
-                self.heading = Some((index, level as u8, explicit, String::new()));
+                self.heading = Some((index, explicit, String::new()));
                 self.push_md(Event::Start(Tag::Heading {
                     level,
                     id: None,
@@ -376,7 +373,7 @@ impl<'a, 'd> Walker<'a, 'd> {
     fn leaf(&mut self, event: Event<'_>, range: Range<usize>) {
         match &event {
             Event::Code(code) => {
-                if let Some((_, _, _, heading_text)) = &mut self.heading {
+                if let Some((_, _, heading_text)) = &mut self.heading {
                     heading_text.push_str(code);
                 }
             }
@@ -446,7 +443,7 @@ impl<'a, 'd> Walker<'a, 'd> {
     }
 
     fn end_heading(&mut self) {
-        let Some((index, level, explicit, text)) = self.heading.take() else {
+        let Some((index, explicit, text)) = self.heading.take() else {
             return;
         };
         let anchor = match explicit {
@@ -481,11 +478,7 @@ impl<'a, 'd> Walker<'a, 'd> {
         {
             *id = Some(CowStr::from(anchor.clone()));
         }
-        self.body.headings.push(HeadingInfo {
-            level,
-            text: text.trim().to_string(),
-            anchor,
-        });
+        self.body.headings.push(HeadingInfo { anchor });
     }
 
     fn wiki_start(&mut self, dest: &str, has_text: bool, range: &Range<usize>) {
@@ -584,7 +577,7 @@ impl<'a, 'd> Walker<'a, 'd> {
             return;
         }
         if !matches!(self.links.last(), Some(LinkKind::Wiki)) {
-            if let Some((_, _, _, heading_text)) = &mut self.heading {
+            if let Some((_, _, heading_text)) = &mut self.heading {
                 heading_text.push_str(text);
             }
         }
@@ -731,6 +724,22 @@ mod tests {
             unreachable!()
         };
         assert_eq!(&text[items[0].key.span.clone()], "a");
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_an_error() {
+        let quotes = ">".repeat(MAX_NESTING + 5) + " deep\n";
+        let (_, diags) = parse(&quotes);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags[0].message.contains("nested deeper than 64 levels"));
+        let emphasis = "*a ".repeat(MAX_NESTING + 5) + "x" + &" a*".repeat(MAX_NESTING + 5);
+        let (_, diags) = parse(&emphasis);
+        assert!(
+            diags.iter().any(|d| d.message.contains("nested deeper")),
+            "{diags:?}"
+        );
+        let (_, diags) = parse(&">".repeat(MAX_NESTING - 1));
+        assert!(diags.is_empty(), "{diags:?}");
     }
 
     #[test]

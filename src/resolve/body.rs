@@ -313,13 +313,3 @@ pub fn wording(entries: &[CiteEntry], ending: &str) -> Vec<NotePart> {
     }
     parts
 }
-
-/// The plain-text wording of a citation note (for tests and metadata).
-pub fn plain_wording(entries: &[CiteEntry]) -> String {
-    wording(entries, ".")
-        .iter()
-        .map(|p| match p {
-            NotePart::Title(t) | NotePart::Text(t) | NotePart::Url(t) => t.as_str(),
-        })
-        .collect()
-}

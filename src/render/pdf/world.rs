@@ -77,11 +77,6 @@ impl CasefileWorld {
         }
     }
 
-    /// The main source (for mapping diagnostics back).
-    pub fn main_source(&self) -> &Source {
-        &self.main
-    }
-
     fn path(id: FileId) -> String {
         id.get().vpath().get_with_slash().to_string()
     }
