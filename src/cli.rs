@@ -66,6 +66,16 @@ pub struct BuildArgs {
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Lay out only share K of N of the PDFs into the render cache, for a CI matrix (see
+    /// README); writes no output.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Print each stage's time and what was rendered, taken from the cache or kept.
+    #[arg(long)]
+    pub timings: bool,
+    /// The render cache (default: ROOT/.casefile-cache).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Options of `serve`.

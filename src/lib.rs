@@ -20,10 +20,12 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod diagnostics;
+pub mod incremental;
 pub mod load;
 pub mod model;
 pub mod parse;

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 /// A file to write: its path relative to the output folder, and its bytes.
 pub type OutputFile = (String, Vec<u8>);
 
-/// The file in the output folder that records which profile wrote it.
+/// The file in the output folder that records which profile wrote it and what each file
+/// was made from (see [`Manifest`]).
 pub const PROFILE_MARKER: &str = ".casefile-build";
 
 /// What the previous build recorded in [`PROFILE_MARKER`], if anything.
@@ -17,40 +18,151 @@ pub fn previous_profile(out: &Path) -> Option<String> {
     fs::read_to_string(out.join(PROFILE_MARKER)).ok()
 }
 
-/// Writes `files` as the new content of `out`. Top-level entries of the previous output
-/// named in `carry_over` (a part this build did not make, such as `pdf` on a `--site` build,
-/// and dotfiles) are kept. On any error the previous output is untouched. One build writes
-/// at a time: a lock beside the output folder makes a second one wait.
-pub fn replace_output(out: &Path, files: &[OutputFile], carry_over: &[&str]) -> io::Result<()> {
-    if out.exists() && !out.is_dir() {
-        return Err(io::Error::new(
-            io::ErrorKind::AlreadyExists,
-            format!(
-                "{} exists and is not a folder; move it away or choose another --out",
-                out.display()
-            ),
-        ));
-    }
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent)?;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".to_string());
-    let _lock = Lock::acquire(&parent.join(format!(".{name}.lock")))?;
-    recover(parent, &name, out)?;
-    let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
-    let result =
-        stage(&staging, out, files, carry_over).and_then(|()| swap(&staging, out, parent, &name));
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&staging);
-    }
-    result
+/// True when every file named exists in `out`.
+pub fn all_present<'a>(out: &Path, files: impl IntoIterator<Item = &'a String>) -> bool {
+    files
+        .into_iter()
+        .all(|rel| safe_relative(rel).is_ok_and(|rel| out.join(rel).is_file()))
 }
 
+/// Writes `files` as the new content of `out` in one step (see [`Staging`]).
+pub fn replace_output(out: &Path, files: &[OutputFile], carry_over: &[&str]) -> io::Result<()> {
+    let staging = Staging::begin(out)?;
+    for (rel, bytes) in files {
+        staging.write(rel, bytes)?;
+    }
+    staging.commit(carry_over)
+}
+
+/// A new output under construction. Files go into a fresh folder beside the output as they
+/// are produced (or are hard-linked from the previous output when unchanged), and
+/// [`Staging::commit`] swaps the folder in. Dropped without a commit, the folder is removed
+/// and the previous output is untouched. One build writes at a time: a lock beside the output
+/// folder makes a second one wait.
+#[derive(Debug)]
+pub struct Staging {
+    out: PathBuf,
+    parent: PathBuf,
+    name: String,
+    dir: PathBuf,
+    written: std::sync::atomic::AtomicUsize,
+    committed: bool,
+    _lock: Lock,
+}
+
+impl Staging {
+    /// Takes the lock, cleans up after a killed build and creates the staging folder.
+    pub fn begin(out: &Path) -> io::Result<Staging> {
+        if out.exists() && !out.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!(
+                    "{} exists and is not a folder; move it away or choose another --out",
+                    out.display()
+                ),
+            ));
+        }
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        fs::create_dir_all(&parent)?;
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output".to_string());
+        let lock = Lock::acquire(&parent.join(format!(".{name}.lock")))?;
+        recover(&parent, &name, out)?;
+        let dir = parent.join(format!(".{name}.new-{}", std::process::id()));
+        if dir.exists() {
+            fs::remove_dir_all(&dir)?;
+        }
+        fs::create_dir_all(&dir)?;
+        Ok(Staging {
+            out: out.to_path_buf(),
+            parent,
+            name,
+            dir,
+            written: std::sync::atomic::AtomicUsize::new(0),
+            committed: false,
+            _lock: lock,
+        })
+    }
+
+    /// Writes one file of the new output (`rel` relative to the output folder).
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+        let path = self.staged_path(rel)?;
+        fs::write(&path, bytes)
+    }
+
+    /// Takes `rel` unchanged from the previous output: a hard link where the file system
+    /// allows it, a copy otherwise. False when the previous output has no such file.
+    pub fn reuse(&self, rel: &str) -> io::Result<bool> {
+        let from = self.out.join(safe_relative(rel)?);
+        if !from.is_file() {
+            return Ok(false);
+        }
+        let to = self.staged_path(rel)?;
+        if fs::hard_link(&from, &to).is_err() {
+            fs::copy(&from, &to)?;
+        }
+        Ok(true)
+    }
+
+    /// Stages `to` as the same file as the already staged `from` (a hard link where the file
+    /// system allows it, a copy otherwise).
+    pub fn link(&self, from: &str, to: &str) -> io::Result<()> {
+        let from = self.dir.join(safe_relative(from)?);
+        let to = self.staged_path(to)?;
+        if fs::hard_link(&from, &to).is_err() {
+            fs::copy(&from, &to)?;
+        }
+        Ok(())
+    }
+
+    /// The path in the staging folder for `rel`, its folders created.
+    fn staged_path(&self, rel: &str) -> io::Result<PathBuf> {
+        let written = self
+            .written
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        failpoint_panic_while_staging(written);
+        let path = self.dir.join(safe_relative(rel)?);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        Ok(path)
+    }
+
+    /// Keeps the top-level entries of the previous output named in `carry_over` (a part
+    /// this build did not make, such as `pdf` on a `--site` build) and its dotfiles, then
+    /// swaps the staged folder in.
+    pub fn commit(mut self, carry_over: &[&str]) -> io::Result<()> {
+        if self.out.is_dir() {
+            for entry in fs::read_dir(&self.out)? {
+                let entry = entry?;
+                let file_name = entry.file_name().to_string_lossy().into_owned();
+                let keep = carry_over.contains(&file_name.as_str()) || file_name.starts_with('.');
+                if keep && !self.dir.join(&file_name).exists() {
+                    link_tree(&entry.path(), &self.dir.join(&file_name))?;
+                }
+            }
+        }
+        swap(&self.dir, &self.out, &self.parent, &self.name)?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+#[derive(Debug)]
 /// A lock file holding the writer's process id, removed when dropped. A lock left by a
 /// process that no longer runs (a killed build) is taken over.
 struct Lock(PathBuf);
@@ -143,38 +255,15 @@ fn remove_any(path: &Path) -> io::Result<()> {
     }
 }
 
-fn stage(staging: &Path, out: &Path, files: &[OutputFile], carry_over: &[&str]) -> io::Result<()> {
-    if staging.exists() {
-        fs::remove_dir_all(staging)?;
-    }
-    fs::create_dir_all(staging)?;
-    for (i, (rel, bytes)) in files.iter().enumerate() {
-        failpoint_panic_while_staging(i, files.len());
-        let path = staging.join(safe_relative(rel)?);
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir)?;
-        }
-        fs::write(&path, bytes)?;
-    }
-    if out.is_dir() {
-        for entry in fs::read_dir(out)? {
-            let entry = entry?;
-            let file_name = entry.file_name().to_string_lossy().into_owned();
-            let keep = carry_over.contains(&file_name.as_str()) || file_name.starts_with('.');
-            if keep && !staging.join(&file_name).exists() {
-                copy_tree(&entry.path(), &staging.join(&file_name))?;
-            }
-        }
-    }
-    Ok(())
-}
+/// After how many staged files the failpoint below fires.
+const FAILPOINT_AFTER: usize = 8;
 
 /// Tests prove that a build that panics half-way through writing leaves the previous output
 /// as it was: debug builds panic here when `CASEFILE_FAILPOINT=panic-while-staging`. Release
 /// builds have no such switch.
-fn failpoint_panic_while_staging(written: usize, total: usize) {
+fn failpoint_panic_while_staging(written: usize) {
     if cfg!(debug_assertions)
-        && written == total / 2
+        && written == FAILPOINT_AFTER
         && std::env::var("CASEFILE_FAILPOINT").as_deref() == Ok("panic-while-staging")
     {
         panic!("failpoint: panic while staging the output");
@@ -218,15 +307,17 @@ fn safe_relative(rel: &str) -> io::Result<PathBuf> {
     }
 }
 
-fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+/// Carries a folder of the previous output over: files are hard-linked (a copy where links
+/// are not possible), never rewritten.
+fn link_tree(from: &Path, to: &Path) -> io::Result<()> {
     let meta = fs::symlink_metadata(from)?;
     if meta.is_dir() {
         fs::create_dir_all(to)?;
         for entry in fs::read_dir(from)? {
             let entry = entry?;
-            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+            link_tree(&entry.path(), &to.join(entry.file_name()))?;
         }
-    } else if meta.is_file() {
+    } else if meta.is_file() && fs::hard_link(from, to).is_err() {
         fs::copy(from, to)?;
     }
     Ok(())

@@ -1,19 +1,20 @@
 //! `casefile build`: validate, render the site and the PDFs, and swap them into the output
 //! folder only when everything succeeded.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::{check_out_dir, fail, report, Exit};
+use crate::cache::{self, Cache};
 use crate::cli::BuildArgs;
 use crate::diagnostics::{Diagnostic, SourceTexts};
+use crate::incremental::{self, Manifest, Renderer, Shard, Stats};
 use crate::model::Profile;
-use crate::render::{html, pdf};
 use crate::resolve;
-use crate::write::{self, OutputFile};
+use crate::write;
 
 /// What to build.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct BuildOptions {
     /// Write the site.
     pub site: bool,
@@ -21,24 +22,42 @@ pub struct BuildOptions {
     pub pdf: bool,
     /// What may be published.
     pub profile: Profile,
+    /// Lay out only this share of the PDFs into the cache, and write no output.
+    pub shard: Option<Shard>,
+    /// The render cache; `None` for the default, `ROOT/.casefile-cache`.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl BuildOptions {
     /// The options of `casefile build`.
-    pub fn from_args(args: &BuildArgs) -> Self {
+    pub fn from_args(args: &BuildArgs) -> Result<Self, String> {
         let (site, pdf) = match (args.site, args.pdf) {
             (true, false) => (true, false),
             (false, true) => (false, true),
             _ => (true, true),
         };
-        BuildOptions {
+        Ok(BuildOptions {
             site,
             pdf,
             profile: Profile {
                 internal: args.internal,
                 drafts: args.drafts,
             },
+            shard: args.shard.as_deref().map(Shard::parse).transpose()?,
+            cache_dir: args.cache_dir.clone(),
+        })
+    }
+
+    /// The parts this build writes, as the manifest names them.
+    fn parts(&self) -> Vec<&'static str> {
+        let mut parts = Vec::new();
+        if self.site {
+            parts.push("site");
         }
+        if self.pdf {
+            parts.push("pdf");
+        }
+        parts
     }
 }
 
@@ -55,6 +74,8 @@ pub struct BuildReport {
     pub errors: Vec<String>,
     /// One line on what was written, when something was.
     pub summary: Option<String>,
+    /// What was rendered, cached or kept, and how long each stage took.
+    pub stats: Stats,
 }
 
 impl BuildReport {
@@ -64,12 +85,33 @@ impl BuildReport {
         for error in &self.errors {
             text.push_str(&format!("error: {error}\n"));
         }
+        text.push_str(&self.outcome(out));
+        text
+    }
+
+    /// The last line: what was written, or that nothing was.
+    fn outcome(&self, out: &Path) -> String {
         match &self.summary {
-            Some(summary) => text.push_str(summary),
-            None => text.push_str(&format!(
+            Some(summary) => summary.clone(),
+            None => format!(
                 "build stopped: nothing was written; {} is as it was",
                 out.display()
-            )),
+            ),
+        }
+    }
+
+    /// `--timings`: each stage's time and what was rendered, taken from the cache or kept.
+    pub fn timings(&self) -> String {
+        let mut text = String::from("timings:\n");
+        let stages = self.stats.stages.lock().unwrap_or_else(|p| p.into_inner());
+        for (stage, took) in stages.iter() {
+            text.push_str(&format!("  {stage:<12} {:>8.3} s\n", took.as_secs_f64()));
+        }
+        for (kind, tally) in [("pages", &self.stats.pages), ("pdfs", &self.stats.pdfs)] {
+            let (rendered, cached, kept) = tally.get();
+            text.push_str(&format!(
+                "  {kind:<12} {rendered} rendered, {cached} from the cache, {kept} unchanged\n"
+            ));
         }
         text
     }
@@ -80,73 +122,144 @@ pub fn run(root: &Path, out: &Path, args: &BuildArgs) -> Exit {
     if let Err(message) = check_out_dir(root, out) {
         return fail(&message);
     }
-    let built = build(root, out, BuildOptions::from_args(args));
+    let options = match BuildOptions::from_args(args) {
+        Ok(options) => options,
+        Err(message) => return fail(&message),
+    };
+    let built = build(root, out, &options);
     report(&built.diagnostics, &built.texts, args.format);
     for error in &built.errors {
         eprintln!("error: {error}");
     }
-    match &built.summary {
-        Some(summary) => eprintln!("{summary}"),
-        None => eprintln!(
-            "build stopped: nothing was written; {} is as it was",
-            out.display()
-        ),
+    if args.timings {
+        eprint!("{}", built.timings());
     }
+    eprintln!("{}", built.outcome(out));
     built.exit
 }
 
 /// Checks, renders and writes. The output folder is replaced only when all of it succeeded.
-pub fn build(root: &Path, out: &Path, options: BuildOptions) -> BuildReport {
+pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
     let started = Instant::now();
+    let stats = Stats::default();
     let outcome = crate::check(root);
+    stats.stage("check", started);
     let mut report = BuildReport {
         exit: outcome.exit(),
         diagnostics: outcome.diagnostics,
         texts: outcome.texts,
         errors: Vec::new(),
         summary: None,
+        stats,
     };
     let Some(checked) = outcome.checked.filter(|_| report.exit == Exit::Success) else {
         return report;
     };
     let site = resolve::build_site(&checked, options.profile);
-    let files = match render(&site, &outcome.project, options.site, options.pdf) {
-        Ok(files) => files,
-        Err(errors) => {
-            report.errors = errors;
-            report.exit = Exit::ContentErrors;
-            return report;
-        }
-    };
-    // A part not rebuilt is kept only if the same profile made it: a public `--site` build
-    // must not keep the PDFs of an internal build.
-    let profile_line = format!(
-        "internal={} drafts={}\n",
-        options.profile.internal, options.profile.drafts
+    let cache = Cache::at(
+        options
+            .cache_dir
+            .clone()
+            .unwrap_or_else(|| root.join(cache::DEFAULT_DIR)),
     );
-    let same_profile = write::previous_profile(out).as_deref() == Some(profile_line.as_str());
+    let parts = options.parts();
+    let fingerprint = incremental::fingerprint(&outcome.project, &parts, options.profile);
+    let profile = incremental::profile_line(options.profile);
+    // A previous output is read only when the same profile wrote it: a public build never
+    // takes anything from an internal one.
+    let previous = write::previous_profile(out)
+        .and_then(|text| Manifest::parse(&text))
+        .filter(|m| m.profile == profile);
+    let progress = Progress::new();
+    let renderer = Renderer {
+        site: &site,
+        project: &outcome.project,
+        cache: &cache,
+        previous: previous.as_ref(),
+        stats: &report.stats,
+        on_file: &|| progress.tick(),
+    };
+    if let Some(shard) = options.shard {
+        progress.start("laying out this shard's PDFs", 0);
+        let errors = renderer.shard(shard);
+        progress.finish();
+        return finish_shard(report, errors, shard, &cache, started);
+    }
+    if let Some(previous) = previous.as_ref().filter(|m| {
+        m.fingerprint == fingerprint && m.parts == parts && write::all_present(out, m.files.keys())
+    }) {
+        report.summary = Some(format!(
+            "nothing changed since the last build: {} is up to date ({} files, {:.2} s)",
+            out.display(),
+            previous.files.len(),
+            started.elapsed().as_secs_f64()
+        ));
+        return report;
+    }
+    let rendering = Instant::now();
+    let result = write::Staging::begin(out)
+        .map_err(|err| (Exit::Failure, vec![cannot_write(out, &err)]))
+        .and_then(|staging| {
+            progress.start("rendering", renderer.expected(options.site, options.pdf));
+            let files = renderer
+                .render(&staging, options.site, options.pdf)
+                .map_err(|errors| (Exit::ContentErrors, errors));
+            progress.finish();
+            let manifest = Manifest {
+                profile: profile.clone(),
+                parts: parts.iter().map(|p| p.to_string()).collect(),
+                fingerprint,
+                files: files?,
+            };
+            commit(staging, &manifest, options, previous.is_some())
+                .map_err(|err| (Exit::Failure, vec![cannot_write(out, &err)]))
+        });
+    report.stats.stage("render and write", rendering);
+    match result {
+        Ok(()) => report.summary = Some(summary(&site, options, out, &report.stats, started)),
+        Err((exit, errors)) => {
+            report.exit = exit;
+            report.errors = errors;
+        }
+    }
+    report
+}
+
+fn cannot_write(out: &Path, err: &std::io::Error) -> String {
+    format!(
+        "cannot write {}: {err}; the previous output is as it was",
+        out.display()
+    )
+}
+
+/// Writes the manifest and swaps the new output in. A part not rebuilt is kept only if the
+/// same profile made it: a public `--site` build must not keep the PDFs of an internal build.
+fn commit(
+    staging: write::Staging,
+    manifest: &Manifest,
+    options: &BuildOptions,
+    same_profile: bool,
+) -> std::io::Result<()> {
     let carry_over: &[&str] = match (options.site, options.pdf, same_profile) {
         (true, false, true) => &["pdf"],
         (false, true, true) => &["site"],
         _ => &[],
     };
-    let mut files = files;
-    files.push((write::PROFILE_MARKER.to_string(), profile_line.into_bytes()));
-    if let Err(err) = write::replace_output(out, &files, carry_over) {
-        report.errors.push(format!(
-            "cannot write {}: {err}; the previous output is as it was",
-            out.display()
-        ));
-        report.exit = Exit::Failure;
-        return report;
-    }
-    let pdfs = files.iter().filter(|(p, _)| p.starts_with("pdf/")).count();
-    let pages = files
-        .iter()
-        .filter(|(p, _)| p.starts_with("site/") && p.ends_with(".html"))
-        .count();
-    report.summary = Some(format!(
-        "built {} dossiers{}: {pages} pages, {pdfs} PDFs in {} ({:.2} s)",
+    staging.write(write::PROFILE_MARKER, manifest.to_json().as_bytes())?;
+    staging.commit(carry_over)
+}
+
+fn summary(
+    site: &crate::model::Site,
+    options: &BuildOptions,
+    out: &Path,
+    stats: &Stats,
+    started: Instant,
+) -> String {
+    let (pages, pdfs) = (stats.pages.total(), stats.pdfs.total());
+    let reused = stats.pages.get().2 + stats.pdfs.get().1 + stats.pdfs.get().2;
+    format!(
+        "built {} dossiers{}: {pages} pages, {pdfs} PDFs in {}{} ({:.2} s)",
         site.dossiers.len(),
         if options.profile.internal {
             " (internal: includes restricted material)"
@@ -154,73 +267,69 @@ pub fn build(root: &Path, out: &Path, options: BuildOptions) -> BuildReport {
             ""
         },
         out.display(),
+        if reused > 0 {
+            format!(", {reused} unchanged")
+        } else {
+            String::new()
+        },
+        started.elapsed().as_secs_f64()
+    )
+}
+
+fn finish_shard(
+    mut report: BuildReport,
+    errors: Vec<String>,
+    shard: Shard,
+    cache: &Cache,
+    started: Instant,
+) -> BuildReport {
+    if !errors.is_empty() {
+        report.errors = errors;
+        report.exit = Exit::ContentErrors;
+        return report;
+    }
+    let (rendered, cached, _) = report.stats.pdfs.get();
+    report.summary = Some(format!(
+        "shard {}/{}: {} PDFs in {} ({rendered} laid out, {cached} already there; {:.2} s)",
+        shard.index + 1,
+        shard.count,
+        rendered + cached,
+        cache
+            .dir()
+            .map_or("no cache".into(), |d| d.display().to_string()),
         started.elapsed().as_secs_f64()
     ));
     report
 }
 
-/// Renders what was asked for, as files relative to the output folder.
-fn render(
-    site: &crate::model::Site,
-    project: &crate::load::Project,
-    with_site: bool,
-    with_pdf: bool,
-) -> Result<Vec<OutputFile>, Vec<String>> {
-    let mut files: Vec<OutputFile> = Vec::new();
-    if with_pdf {
-        let world_files = pdf::files(&project.templates, &project.images);
-        for (name, bytes) in pdf::render_all(site, &world_files)? {
-            if with_site && name != "compendium.pdf" {
-                files.push((format!("site/pdf/{name}"), bytes.clone()));
-            }
-            files.push((format!("pdf/{name}"), bytes));
-        }
-    }
-    if with_site {
-        let tera = html::templates(&project.templates).map_err(|e| vec![e])?;
-        let pages = html::render_site(
-            site,
-            &tera,
-            html::SiteOptions {
-                with_pdfs: with_pdf,
-                overrides: &project.templates,
-            },
-        )
-        .map_err(|e| vec![e])?;
-        files.extend(
-            pages
-                .into_iter()
-                .map(|(path, bytes)| (format!("site/{path}"), bytes)),
-        );
-        let used_images = used_images(site);
-        for (path, bytes) in &project.images {
-            if used_images.contains(path.as_str()) {
-                files.push((format!("site/media/{path}"), bytes.clone()));
-            }
-        }
-    }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(files)
-}
+/// A progress bar on standard error while rendering, when it is a terminal.
+struct Progress(indicatif::ProgressBar);
 
-/// Images shown by published dossiers (only those are copied: an image of a restricted
-/// dossier must not reach a public site).
-fn used_images(site: &crate::model::Site) -> std::collections::BTreeSet<&str> {
-    use crate::model::Piece;
-    use pulldown_cmark::{Event, Tag};
-    let mut used = std::collections::BTreeSet::new();
-    for d in &site.dossiers {
-        let footnotes = d.notes.iter().filter_map(|n| match &n.content {
-            crate::model::NoteContent::Footnote(p) => Some(p.as_slice()),
-            _ => None,
-        });
-        for pieces in std::iter::once(d.body.as_slice()).chain(footnotes) {
-            for piece in pieces {
-                if let Piece::Markdown(Event::Start(Tag::Image { dest_url, .. })) = piece {
-                    used.insert(dest_url.as_ref());
-                }
-            }
-        }
+impl Progress {
+    fn new() -> Self {
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        Progress(bar)
     }
-    used
+
+    fn start(&self, stage: &'static str, total: usize) {
+        if total > 0 {
+            self.0.set_length(total as u64);
+        }
+        self.0.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} {wide_bar} {pos}/{len} files, {per_sec}, {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        self.0.set_message(stage);
+    }
+
+    fn tick(&self) {
+        self.0.inc(1);
+    }
+
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
 }

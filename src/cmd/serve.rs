@@ -42,16 +42,18 @@ pub fn run(root: &Path, out: &Path, args: &ServeArgs) -> Exit {
             internal: args.internal,
             drafts: args.drafts,
         },
+        shard: None,
+        cache_dir: None,
     };
     let state = Arc::new(Mutex::new(State::default()));
-    rebuild(root, out, options, &state);
+    rebuild(root, out, &options, &state);
     eprintln!(
         "serving {} on http://127.0.0.1:{port}/ (Ctrl-C to stop)",
         out.join("site").display()
     );
     let (watch_root, watch_out, watch_state) =
         (root.to_path_buf(), out.to_path_buf(), Arc::clone(&state));
-    std::thread::spawn(move || watch(&watch_root, &watch_out, options, &watch_state));
+    std::thread::spawn(move || watch(&watch_root, &watch_out, &options, &watch_state));
     let site = out.join("site");
     for stream in listener.incoming().flatten() {
         let (site, state) = (site.clone(), Arc::clone(&state));
@@ -62,7 +64,7 @@ pub fn run(root: &Path, out: &Path, args: &ServeArgs) -> Exit {
     Exit::Success
 }
 
-fn rebuild(root: &Path, out: &Path, options: BuildOptions, state: &Mutex<State>) {
+fn rebuild(root: &Path, out: &Path, options: &BuildOptions, state: &Mutex<State>) {
     let report = build(root, out, options);
     let text = report.text(out);
     eprintln!("{text}");
@@ -75,7 +77,7 @@ fn rebuild(root: &Path, out: &Path, options: BuildOptions, state: &Mutex<State>)
 
 /// Polls the project's files and rebuilds when any changes (a poll needs no platform API
 /// and sees edits, additions and removals alike).
-fn watch(root: &Path, out: &Path, options: BuildOptions, state: &Mutex<State>) {
+fn watch(root: &Path, out: &Path, options: &BuildOptions, state: &Mutex<State>) {
     let mut last = snapshot(root);
     loop {
         std::thread::sleep(Duration::from_millis(400));

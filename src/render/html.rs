@@ -108,53 +108,105 @@ pub fn render_site(
     tera: &Tera,
     options: SiteOptions,
 ) -> Result<Vec<SiteFile>, String> {
-    let mut jobs: Vec<Page> = vec![Page::Index, Page::Timeline, Page::Sources, Page::NotFound];
-    jobs.extend(site.dossiers.iter().map(Page::Dossier));
-    jobs.extend(site.entities.iter().map(Page::Entity));
-    jobs.extend(
-        site.tags
-            .iter()
-            .map(|(tag, dossiers)| Page::Tag(&tag.name, &tag.slug, dossiers)),
-    );
-    if site.config.base_url.is_some() {
-        jobs.push(Page::Sitemap);
-        jobs.push(Page::Feed);
-    }
-    let mut files: Vec<SiteFile> = jobs
+    let shared = SharedContext::new(site);
+    let mut files: Vec<SiteFile> = pages(site)
         .par_iter()
-        .map(|page| render_page(site, tera, options, page))
-        .collect::<Result<_, _>>()?;
-    files.push((
+        .map(|page| {
+            let job = page_job(site, &shared, options, page);
+            let path = job.path.clone();
+            Ok((path, render(tera, job)?))
+        })
+        .collect::<Result<_, String>>()?;
+    files.extend(static_files(site, options));
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
+/// The files of the site that are not rendered through a template: the search index and the
+/// assets (the project's `style.css` and `search.js` replacing the built-in ones).
+pub fn static_files(site: &Site, options: SiteOptions) -> Vec<SiteFile> {
+    let mut files = vec![(
         "assets/search-index.js".to_string(),
         search_index(site).into_bytes(),
-    ));
+    )];
     files.extend(ASSETS.iter().map(|(path, builtin)| {
         let name = path.trim_start_matches("assets/");
         let text = options.overrides.get(name).map_or(*builtin, String::as_str);
         (path.to_string(), text.as_bytes().to_vec())
     }));
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(files)
+    files
 }
 
-enum Page<'a> {
+/// Every page the site has.
+pub fn pages(site: &Site) -> Vec<Page<'_>> {
+    let mut pages: Vec<Page> = vec![Page::Index, Page::Timeline, Page::Sources, Page::NotFound];
+    pages.extend(site.dossiers.iter().map(Page::Dossier));
+    pages.extend(site.entities.iter().map(Page::Entity));
+    pages.extend(
+        site.tags
+            .iter()
+            .map(|(tag, dossiers)| Page::Tag(&tag.name, &tag.slug, dossiers)),
+    );
+    if site.config.base_url.is_some() {
+        pages.push(Page::Sitemap);
+        pages.push(Page::Feed);
+    }
+    pages
+}
+
+/// One page of the site.
+#[derive(Debug)]
+pub enum Page<'a> {
+    /// The list of every dossier.
     Index,
+    /// Every dated event.
     Timeline,
+    /// The register of sources.
     Sources,
+    /// The page for an address that does not exist.
     NotFound,
+    /// `sitemap.xml`.
     Sitemap,
+    /// `atom.xml`.
     Feed,
+    /// A dossier.
     Dossier(&'a Dossier),
+    /// An entity.
     Entity(&'a Entity),
+    /// A tag: its name, slug and dossiers.
     Tag(&'a str, &'a str, &'a [crate::model::DossierRef]),
 }
 
-fn render_page(
-    site: &Site,
-    tera: &Tera,
-    options: SiteOptions,
-    page: &Page,
-) -> Result<SiteFile, String> {
+/// What is the same on every page, computed once per site.
+pub struct SharedContext(Value);
+
+impl SharedContext {
+    /// The site-wide values every template gets as `site`.
+    pub fn new(site: &Site) -> Self {
+        SharedContext(serde_json::to_value(site_context(site)).unwrap_or(Value::Null))
+    }
+}
+
+/// A page ready to render: where it goes, its template, and everything the template sees.
+/// The rendered page is a pure function of the template and these values.
+pub struct PageJob {
+    /// The path under `site/`.
+    pub path: String,
+    /// The template's name.
+    pub template: &'static str,
+    /// The template's variables.
+    pub values: serde_json::Map<String, Value>,
+}
+
+impl PageJob {
+    /// The template's variables as bytes, for a cache key.
+    pub fn values_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.values).unwrap_or_default()
+    }
+}
+
+/// The path, template and context of one page.
+pub fn page_job(site: &Site, shared: &SharedContext, options: SiteOptions, page: &Page) -> PageJob {
     let (path, template, depth) = match page {
         Page::Index => ("index.html".to_string(), "index.html", 0),
         Page::Timeline => ("timeline/index.html".to_string(), "timeline.html", 1),
@@ -172,15 +224,49 @@ fn render_page(
         root: "../".repeat(depth),
     };
     let mut context = Context::new();
-    context.insert("site", &site_context(site));
+    context.insert("site", &shared.0);
     context.insert("root", &links.root);
     context.insert("path", &path);
+    insert_page_values(&mut context, site, options, page, &links);
+    let values = match context.into_json() {
+        Value::Object(values) => values,
+        _ => serde_json::Map::new(),
+    };
+    PageJob {
+        path,
+        template,
+        values,
+    }
+}
+
+/// Renders a page. An error names the template and the page.
+pub fn render(tera: &Tera, job: PageJob) -> Result<Vec<u8>, String> {
+    let context = Context::from_value(Value::Object(job.values))
+        .map_err(|e| format!("page {}: {}", job.path, describe_tera_error(&e)))?;
+    let html = tera.render(job.template, &context).map_err(|e| {
+        format!(
+            "template `{}` failed for {}: {}",
+            job.template,
+            job.path,
+            describe_tera_error(&e)
+        )
+    })?;
+    Ok(html.into_bytes())
+}
+
+fn insert_page_values(
+    context: &mut Context,
+    site: &Site,
+    options: SiteOptions,
+    page: &Page,
+    links: &PageLinks,
+) {
     match page {
         Page::Index | Page::Sitemap | Page::Feed => {
             let dossiers: Vec<Value> = site
                 .dossiers
                 .iter()
-                .map(|d| dossier_summary(d, &links))
+                .map(|d| dossier_summary(d, links))
                 .collect();
             context.insert("dossiers", &dossiers);
             let entities: Vec<&str> = site.entities.iter().map(|e| e.id.as_str()).collect();
@@ -194,15 +280,15 @@ fn render_page(
                     .collect::<Vec<_>>(),
             );
         }
-        Page::Timeline => context.insert("events", &timeline(&site.timeline, site, &links)),
+        Page::Timeline => context.insert("events", &timeline(&site.timeline, site, links)),
         Page::Sources => {
             let shown: Vec<&Source> = site.sources.iter().filter(|s| !s.anonymous).collect();
             context.insert("sources", &shown);
         }
         Page::NotFound => {}
-        Page::Dossier(d) => context.insert("dossier", &dossier_context(d, site, &links, options)),
+        Page::Dossier(d) => context.insert("dossier", &dossier_context(d, site, links, options)),
         Page::Entity(e) => {
-            let description = e.description.as_ref().map(|p| to_html(p, &links));
+            let description = e.description.as_ref().map(|p| to_html(p, links));
             context.insert("entity", e);
             context.insert("description_html", &description);
         }
@@ -211,18 +297,11 @@ fn render_page(
             let list: Vec<Value> = dossiers
                 .iter()
                 .filter_map(|r| site.dossier(&r.id))
-                .map(|d| dossier_summary(d, &links))
+                .map(|d| dossier_summary(d, links))
                 .collect();
             context.insert("dossiers", &list);
         }
     }
-    let html = tera.render(template, &context).map_err(|e| {
-        format!(
-            "template `{template}` failed for {path}: {}",
-            describe_tera_error(&e)
-        )
-    })?;
-    Ok((path, html.into_bytes()))
 }
 
 #[derive(Serialize)]
@@ -297,7 +376,19 @@ fn dossier_context(d: &Dossier, site: &Site, links: &PageLinks, options: SiteOpt
             json!({"number": n.number, "refs": n.refs, "html": html, "citation": matches!(n.content, NoteContent::Citation(_))})
         })
         .collect();
-    let sources: Vec<&Source> = d.sources.iter().map(|&i| &site.sources[i]).collect();
+    // A dossier page does not list who else cites its sources: serialising every source's
+    // `cited_by` into every page would grow with the square of the archive.
+    let sources: Vec<Value> = d
+        .sources
+        .iter()
+        .map(|&i| {
+            let mut source = serde_json::to_value(&site.sources[i]).unwrap_or(Value::Null);
+            if let Value::Object(fields) = &mut source {
+                fields.remove("cited_by");
+            }
+            source
+        })
+        .collect();
     let mut value = serde_json::to_value(d).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut value {
         map.insert("body_html".into(), Value::String(to_html(&d.body, links)));

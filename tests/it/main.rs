@@ -6,6 +6,7 @@ mod support;
 mod browser;
 mod check;
 mod hostile;
+mod incremental;
 mod links;
 mod pdf;
 mod profiles;

@@ -997,7 +997,16 @@ fn stray_entries(root: &Path) -> Vec<String> {
         .expect("read root")
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !["content", "output", "templates", "casefile.toml"].contains(&n.as_str()))
+        .filter(|n| {
+            ![
+                "content",
+                "output",
+                "templates",
+                "casefile.toml",
+                ".casefile-cache",
+            ]
+            .contains(&n.as_str())
+        })
         .collect()
 }
 

@@ -16,6 +16,7 @@ use typst::World;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
+use crate::cache::{Key, KeyBuilder};
 use crate::config::PdfStandard as Standard;
 use crate::model::{Date, Dossier, Site, Source};
 use markup::{escape, label, string, Emitter, Target};
@@ -54,35 +55,88 @@ pub fn files(
     Arc::new(Files { templates, images })
 }
 
+/// A PDF to lay out: its file name, its generated Typst source and the date it carries.
+#[derive(Debug, Clone)]
+pub struct PdfJob {
+    /// `ID.pdf` or `compendium.pdf`.
+    pub name: String,
+    /// The generated Typst source.
+    pub source: String,
+    /// The document's date (its metadata and the PDF timestamp).
+    pub date: Date,
+}
+
+impl PdfJob {
+    /// The document's name without `.pdf`, as errors and the PDF identifier use it.
+    pub fn stem(&self) -> &str {
+        self.name.trim_end_matches(".pdf")
+    }
+
+    /// Lays the document out and exports it.
+    pub fn compile(&self, files: &Arc<Files>, site: &Site) -> Result<Vec<u8>, String> {
+        compile(self.source.clone(), files, self.stem(), self.date, site)
+    }
+
+    /// The cache key of this PDF: everything its bytes depend on. The source names every
+    /// image it shows; templates may read any image, so images named by neither are left
+    /// out of the key (an unrelated image does not invalidate the document).
+    pub fn key(&self, files: &Files, site: &Site) -> Key {
+        let mut key = KeyBuilder::new("pdf");
+        key.add(self.name.as_bytes())
+            .add(self.source.as_bytes())
+            .add(self.date.iso().as_bytes())
+            .add(format!("{:?}", site.config.pdf.standard).as_bytes());
+        for (name, text) in &files.templates {
+            key.add(name.as_bytes()).add(text.as_bytes());
+        }
+        for (path, bytes) in &files.images {
+            let named = self.source.contains(path.as_str())
+                || files.templates.values().any(|t| t.contains(path.as_str()));
+            if named {
+                key.add(path.as_bytes()).add(bytes.as_slice());
+            }
+        }
+        key.finish()
+    }
+}
+
+/// The briefing of one dossier.
+pub fn briefing_job(site: &Site, d: &Dossier) -> PdfJob {
+    PdfJob {
+        name: format!("{}.pdf", d.id),
+        source: briefing_source(site, d),
+        date: d.updated.unwrap_or(d.date),
+    }
+}
+
+/// The compendium of every dossier.
+pub fn compendium_job(site: &Site) -> PdfJob {
+    PdfJob {
+        name: COMPENDIUM.to_string(),
+        source: compendium_source(site),
+        date: site.last_updated().unwrap_or(EPOCH),
+    }
+}
+
+/// The compendium's file name.
+pub const COMPENDIUM: &str = "compendium.pdf";
+
 /// Renders a briefing per dossier (`ID.pdf`) and the compendium (`compendium.pdf`).
 pub fn render_all(site: &Site, files: &Arc<Files>) -> Result<Vec<(String, Vec<u8>)>, Vec<String>> {
-    let results = in_parallel(&site.dossiers, |d| {
-        let pdf = compile(
-            briefing_source(site, d),
-            files,
-            &d.id,
-            d.updated.unwrap_or(d.date),
-            site,
-        )?;
-        Ok((format!("{}.pdf", d.id), pdf))
+    let mut jobs: Vec<PdfJob> = site
+        .dossiers
+        .iter()
+        .map(|d| briefing_job(site, d))
+        .collect();
+    jobs.push(compendium_job(site));
+    let results = in_parallel(&jobs, |job| {
+        job.compile(files, site).map(|pdf| (job.name.clone(), pdf))
     });
-    let mut pdfs = Vec::with_capacity(results.len() + 1);
-    let mut errors = Vec::new();
-    for result in results {
-        match result {
-            Ok(pdf) => pdfs.push(pdf),
-            Err(err) => errors.push(err),
-        }
-    }
-    let newest = site.last_updated().unwrap_or(EPOCH);
-    match compile(compendium_source(site), files, "compendium", newest, site) {
-        Ok(pdf) => pdfs.push(("compendium.pdf".to_string(), pdf)),
-        Err(err) => errors.push(err),
-    }
+    let (pdfs, errors): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
     if errors.is_empty() {
-        Ok(pdfs)
+        Ok(pdfs.into_iter().flatten().collect())
     } else {
-        Err(errors)
+        Err(errors.into_iter().filter_map(Result::err).collect())
     }
 }
 
@@ -91,7 +145,7 @@ pub fn render_all(site: &Site, files: &Arc<Files>) -> Result<Vec<(String, Vec<u8
 /// Not rayon: typst itself hands work to rayon's pool while laying out and exporting, and a
 /// document compiled on a rayon worker waits behind the other documents' queued work (the
 /// export of the n-th briefing took n times as long).
-fn in_parallel<T: Sync, R: Send>(items: &[T], job: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub fn in_parallel<T: Sync, R: Send>(items: &[T], job: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(items.len().max(1));
