@@ -178,6 +178,9 @@ pub struct Renderer<'a> {
     pub stats: &'a Stats,
     /// Called once per finished file (for progress).
     pub on_file: &'a (dyn Fn() + Sync),
+    /// Pages link the briefings even when this build does not lay them out: `serve` shows
+    /// an edited page first, with the previous briefings, and lays out the PDFs after.
+    pub pdf_links: bool,
 }
 
 /// Files staged and the keys they were made from.
@@ -280,7 +283,14 @@ impl Renderer<'_> {
             }
             if with_site {
                 let started = Instant::now();
-                if let Err(e) = self.site(staging, &recorded, with_pdf) {
+                let linked = if with_pdf || !self.pdf_links {
+                    Ok(())
+                } else {
+                    self.previous_briefings(staging, &recorded)
+                };
+                if let Err(e) =
+                    linked.and_then(|()| self.site(staging, &recorded, with_pdf || self.pdf_links))
+                {
                     fail(e);
                 }
                 self.stats.stage("site", started);
@@ -304,6 +314,26 @@ impl Renderer<'_> {
             return Ok(false);
         }
         staging.reuse(rel).map_err(|e| write_error(rel, &e))
+    }
+
+    /// The site's copies of the previous output's briefings, for a site built without PDFs
+    /// whose pages still link them.
+    fn previous_briefings(&self, staging: &Staging, recorded: &Recorded) -> Result<(), String> {
+        let Some(previous) = self.previous else {
+            return Ok(());
+        };
+        for d in &self.site.dossiers {
+            let rel = format!("site/pdf/{}.pdf", d.id);
+            if let Some(key) = previous.files.get(&rel) {
+                if staging.reuse(&rel).map_err(|e| write_error(&rel, &e))? {
+                    recorded
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(rel, key.clone());
+                }
+            }
+        }
+        Ok(())
     }
 
     fn record(recorded: &Recorded, rel: String, key: &Key) {

@@ -26,6 +26,8 @@ pub struct BuildOptions {
     pub shard: Option<Shard>,
     /// The render cache; `None` for the default, `ROOT/.casefile-cache`.
     pub cache_dir: Option<PathBuf>,
+    /// Pages link the briefings even when `pdf` is off (they come from the previous output).
+    pub pdf_links: bool,
 }
 
 impl BuildOptions {
@@ -45,6 +47,7 @@ impl BuildOptions {
             },
             shard: args.shard.as_deref().map(Shard::parse).transpose()?,
             cache_dir: args.cache_dir.clone(),
+            pdf_links: pdf,
         })
     }
 
@@ -163,7 +166,11 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
             .unwrap_or_else(|| root.join(cache::DEFAULT_DIR)),
     );
     let parts = options.parts();
-    let fingerprint = incremental::fingerprint(&outcome.project, &parts, options.profile);
+    let mut shape = parts.clone();
+    if options.pdf_links && !options.pdf {
+        shape.push("pdf-links");
+    }
+    let fingerprint = incremental::fingerprint(&outcome.project, &shape, options.profile);
     let profile = incremental::profile_line(options.profile);
     // A previous output is read only when the same profile wrote it: a public build never
     // takes anything from an internal one.
@@ -178,6 +185,7 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
         previous: previous.as_ref(),
         stats: &report.stats,
         on_file: &|| progress.tick(),
+        pdf_links: options.pdf_links,
     };
     if let Some(shard) = options.shard {
         progress.start("laying out this shard's PDFs", 0);
@@ -211,7 +219,7 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
                 fingerprint,
                 files: files?,
             };
-            commit(staging, &manifest, options, previous.is_some())
+            commit(staging, manifest, options, previous.as_ref())
                 .map_err(|err| (Exit::Failure, vec![cannot_write(out, &err)]))
         });
     report.stats.stage("render and write", rendering);
@@ -236,15 +244,24 @@ fn cannot_write(out: &Path, err: &std::io::Error) -> String {
 /// same profile made it: a public `--site` build must not keep the PDFs of an internal build.
 fn commit(
     staging: write::Staging,
-    manifest: &Manifest,
+    mut manifest: Manifest,
     options: &BuildOptions,
-    same_profile: bool,
+    previous: Option<&Manifest>,
 ) -> std::io::Result<()> {
-    let carry_over: &[&str] = match (options.site, options.pdf, same_profile) {
+    let carry_over: &[&str] = match (options.site, options.pdf, previous.is_some()) {
         (true, false, true) => &["pdf"],
         (false, true, true) => &["site"],
         _ => &[],
     };
+    // What is carried over keeps its keys, so the next build can keep it too.
+    for part in carry_over {
+        let prefix = format!("{part}/");
+        for (rel, key) in previous.iter().flat_map(|m| &m.files) {
+            if rel.starts_with(&prefix) {
+                manifest.files.insert(rel.clone(), key.clone());
+            }
+        }
+    }
     staging.write(write::PROFILE_MARKER, manifest.to_json().as_bytes())?;
     staging.commit(carry_over)
 }

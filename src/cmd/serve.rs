@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use super::build::{build, BuildOptions};
+use super::build::{build, BuildOptions, BuildReport};
 use super::{check_out_dir, fail, Exit};
 use crate::cli::ServeArgs;
 use crate::model::Profile;
@@ -44,6 +44,7 @@ pub fn run(root: &Path, out: &Path, args: &ServeArgs) -> Exit {
         },
         shard: None,
         cache_dir: None,
+        pdf_links: true,
     };
     let state = Arc::new(Mutex::new(State::default()));
     rebuild(root, out, &options, &state);
@@ -64,8 +65,24 @@ pub fn run(root: &Path, out: &Path, args: &ServeArgs) -> Exit {
     Exit::Success
 }
 
+/// Rebuilds in two steps so that an edit shows at once: the site first (its pages linking
+/// the previous briefings), then the PDFs. Open pages reload after each step that changed
+/// something.
 fn rebuild(root: &Path, out: &Path, options: &BuildOptions, state: &Mutex<State>) {
-    let report = build(root, out, options);
+    let site_first = BuildOptions {
+        pdf: false,
+        ..options.clone()
+    };
+    let first = build(root, out, &site_first);
+    publish(out, &first, state);
+    if first.exit == Exit::Success && options.pdf {
+        let full = build(root, out, options);
+        publish(out, &full, state);
+    }
+}
+
+/// Tells open pages about a finished build: its errors, or a new version to reload.
+fn publish(out: &Path, report: &BuildReport, state: &Mutex<State>) {
     let text = report.text(out);
     eprintln!("{text}");
     let mut state = state

@@ -96,3 +96,76 @@ fn serve_rebuilds_on_change_and_reports_errors_to_the_page() {
     );
     drop(server);
 }
+
+#[test]
+fn serve_shows_an_edited_page_before_it_lays_out_the_pdfs() {
+    let fixture = Fixture::with(&[(
+        "content/dossiers/case.md",
+        "---\ntitle: First title\ndate: 2019-06-10\n---\nText.\n",
+    )]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_casefile"))
+        .args(["serve", "--port", "0", "--root"])
+        .arg(fixture.root())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start casefile serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let server = Server(child);
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = std::sync::Arc::clone(&log);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    let lines = || log.lock().unwrap().clone();
+    wait_for("the address", || {
+        lines().iter().any(|l| l.contains("http://127.0.0.1:"))
+    });
+    let base = lines()
+        .iter()
+        .find_map(|l| {
+            l.find("http://127.0.0.1:")
+                .map(|at| l[at..].split_whitespace().next().unwrap().to_string())
+        })
+        .unwrap();
+    wait_for("the first PDFs", || {
+        lines()
+            .iter()
+            .any(|l| l.contains("built") && l.contains("2 PDFs"))
+    });
+    let seen = lines().len();
+
+    fixture.write(
+        "content/dossiers/case.md",
+        "---\ntitle: Edited title\ndate: 2019-06-10\n---\nText.\n",
+    );
+    wait_for("the PDFs after the edit", || {
+        lines()[seen..]
+            .iter()
+            .any(|l| l.contains("built") && l.contains("2 PDFs"))
+    });
+    let builds: Vec<String> = lines()[seen..]
+        .iter()
+        .filter(|l| l.starts_with("built"))
+        .cloned()
+        .collect();
+    assert!(
+        builds[0].contains("0 PDFs"),
+        "the site is rebuilt first, without laying out PDFs: {builds:?}"
+    );
+    assert!(get(&format!("{base}dossiers/case/index.html"))
+        .1
+        .contains("Edited title"));
+    let pdf = ureq::get(&format!("{base}pdf/case.pdf"))
+        .call()
+        .expect("the briefing is served")
+        .body_mut()
+        .read_to_vec()
+        .expect("read the briefing");
+    let path = fixture.root().join("served.pdf");
+    std::fs::write(&path, pdf).expect("save the briefing");
+    assert!(crate::support::pdf_text(&path).contains("Edited title"));
+    drop(server);
+}
