@@ -228,7 +228,7 @@ impl Renderer<'_> {
             .collect();
         let started = Instant::now();
         let results = pdf::in_parallel(&jobs, |job| {
-            let key = job.key(&files, self.site);
+            let key = pdf_key(job, &files, self.site);
             let result = self.cached_pdf(job, &key, &files).map(drop);
             (self.on_file)();
             result
@@ -352,7 +352,7 @@ impl Renderer<'_> {
         job: &PdfJob,
         copy_to_site: bool,
     ) -> Result<(), String> {
-        let key = job.key(files, self.site);
+        let key = pdf_key(job, files, self.site);
         let rel = format!("pdf/{}", job.name);
         if self.kept(staging, &rel, &key)? {
             Tally::count(&self.stats.pdfs.kept);
@@ -438,6 +438,28 @@ impl Renderer<'_> {
         }
         Ok(())
     }
+}
+
+/// The cache key of a PDF: everything its bytes depend on. The source names every image it
+/// shows; templates may read any image, so images named by neither are left out of the key
+/// (an unrelated image does not invalidate the document).
+fn pdf_key(job: &PdfJob, files: &Files, site: &Site) -> Key {
+    let mut key = KeyBuilder::new("pdf");
+    key.add(job.name.as_bytes())
+        .add(job.source.as_bytes())
+        .add(job.date.iso().as_bytes())
+        .add(format!("{:?}", site.config.pdf.standard).as_bytes());
+    for (name, text) in &files.templates {
+        key.add(name.as_bytes()).add(text.as_bytes());
+    }
+    for (path, bytes) in &files.images {
+        let named = job.source.contains(path.as_str())
+            || files.templates.values().any(|t| t.contains(path.as_str()));
+        if named {
+            key.add(path.as_bytes()).add(bytes.as_slice());
+        }
+    }
+    key.finish()
 }
 
 /// The part of every page's key that the templates make.

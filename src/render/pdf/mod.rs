@@ -16,7 +16,6 @@ use typst::World;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
-use crate::cache::{Key, KeyBuilder};
 use crate::config::PdfStandard as Standard;
 use crate::model::{Date, Dossier, Site, Source};
 use markup::{escape, label, string, Emitter, Target};
@@ -75,28 +74,6 @@ impl PdfJob {
     /// Lays the document out and exports it.
     pub fn compile(&self, files: &Arc<Files>, site: &Site) -> Result<Vec<u8>, String> {
         compile(self.source.clone(), files, self.stem(), self.date, site)
-    }
-
-    /// The cache key of this PDF: everything its bytes depend on. The source names every
-    /// image it shows; templates may read any image, so images named by neither are left
-    /// out of the key (an unrelated image does not invalidate the document).
-    pub fn key(&self, files: &Files, site: &Site) -> Key {
-        let mut key = KeyBuilder::new("pdf");
-        key.add(self.name.as_bytes())
-            .add(self.source.as_bytes())
-            .add(self.date.iso().as_bytes())
-            .add(format!("{:?}", site.config.pdf.standard).as_bytes());
-        for (name, text) in &files.templates {
-            key.add(name.as_bytes()).add(text.as_bytes());
-        }
-        for (path, bytes) in &files.images {
-            let named = self.source.contains(path.as_str())
-                || files.templates.values().any(|t| t.contains(path.as_str()));
-            if named {
-                key.add(path.as_bytes()).add(bytes.as_slice());
-            }
-        }
-        key.finish()
     }
 }
 
