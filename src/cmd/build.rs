@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use super::{check_out_dir, fail, report, Exit};
+use super::{check_build_out_dir, fail, report, Exit};
 use crate::cli::BuildArgs;
 use crate::diagnostics::{Diagnostic, SourceTexts};
 use crate::model::Profile;
@@ -77,7 +77,7 @@ impl BuildReport {
 
 /// Runs `casefile build`.
 pub fn run(root: &Path, out: &Path, args: &BuildArgs) -> Exit {
-    if let Err(message) = check_out_dir(root, out) {
+    if let Err(message) = check_build_out_dir(root, out, args.internal) {
         return fail(&message);
     }
     let built = build(root, out, BuildOptions::from_args(args));
@@ -118,16 +118,16 @@ pub fn build(root: &Path, out: &Path, options: BuildOptions) -> BuildReport {
             return report;
         }
     };
-    // A part not rebuilt is kept only if the same profile made it: a public `--site` build
-    // must not keep the PDFs of an internal build.
+    // The part not rebuilt is kept only if the same profile made it (the writer compares
+    // the markers under its lock): a public `--site` build never keeps an internal build's
+    // PDFs, even in the same `--out`.
     let profile_line = format!(
         "internal={} drafts={}\n",
         options.profile.internal, options.profile.drafts
     );
-    let same_profile = write::previous_profile(out).as_deref() == Some(profile_line.as_str());
-    let carry_over: &[&str] = match (options.site, options.pdf, same_profile) {
-        (true, false, true) => &["pdf"],
-        (false, true, true) => &["site"],
+    let carry_over: &[&str] = match (options.site, options.pdf) {
+        (true, false) => &["pdf"],
+        (false, true) => &["site"],
         _ => &[],
     };
     let mut files = files;

@@ -222,7 +222,32 @@ fn render_page(
             describe_tera_error(&e)
         )
     })?;
+    if site.profile.internal && path.ends_with(".html") {
+        if let Some(missing) = missing_internal_mark(&html) {
+            return Err(format!(
+                "template `{template}` rendered {path} of an internal build without {missing}; \
+                 every internal page must carry both (the built-in base.html does; keep its \
+                 `site.internal` parts in an override)"
+            ));
+        }
+    }
     Ok((path, html.into_bytes()))
+}
+
+/// What marks every page of an internal build: the robots meta element that keeps it out of
+/// search engines, and a banner saying INTERNAL.
+const NOINDEX_META: &str = r#"<meta name="robots" content="noindex">"#;
+
+/// The first mark an internal page lacks, if any. The built-in templates always add them;
+/// this catches a template override that dropped them.
+fn missing_internal_mark(html: &str) -> Option<String> {
+    if !html.contains(NOINDEX_META) {
+        Some(format!("`{NOINDEX_META}`"))
+    } else if !html.contains("INTERNAL") {
+        Some("the word INTERNAL".to_string())
+    } else {
+        None
+    }
 }
 
 #[derive(Serialize)]
