@@ -1,6 +1,8 @@
 //! Atomic output: everything is written into a fresh folder beside the output folder and
 //! swapped in only when all of it succeeded, so a failed or interrupted build leaves the
-//! previous output as it was. The only module that writes the output disk.
+//! previous output as it was (on Linux the swap is one step, so the output never goes
+//! missing). An OS lock beside the output folder lets one build write at a time. The only
+//! module that writes the output disk.
 
 use std::fs;
 use std::io;
