@@ -79,7 +79,8 @@ pub struct ServeArgs {
     /// Listen on this address instead of 127.0.0.1; anyone who can reach it can read the site.
     #[arg(long, value_name = "ADDR")]
     pub bind: Option<IpAddr>,
-    /// Include restricted material, marked RESTRICTED; writes to ROOT/output-internal.
+    /// Include restricted material, marked RESTRICTED; writes to ROOT/output-internal unless
+    /// --out says otherwise.
     #[arg(long)]
     pub internal: bool,
     /// Include drafts.
