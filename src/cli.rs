@@ -1,5 +1,6 @@
 //! The command line, as clap derive structs only.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -22,7 +23,7 @@ pub struct GlobalArgs {
     /// The project folder.
     #[arg(long, global = true, default_value = ".", value_name = "DIR")]
     pub root: PathBuf,
-    /// Where output goes (default: ROOT/output).
+    /// Where output goes (default: ROOT/output, or ROOT/output-internal with --internal).
     #[arg(long, global = true, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
@@ -39,7 +40,7 @@ pub enum Command {
         /// The new dossier's id.
         id: String,
     },
-    /// Build the site, serve it on 127.0.0.1 and rebuild when the project changes.
+    /// Build the site, serve it to this machine only and rebuild when the project changes.
     Serve(ServeArgs),
     /// Create a new project with a sample dossier.
     Init {
@@ -57,7 +58,8 @@ pub struct BuildArgs {
     /// Build only the PDFs.
     #[arg(long)]
     pub pdf: bool,
-    /// Include restricted material, marked RESTRICTED, and identify confidential sources.
+    /// Include restricted material, marked RESTRICTED, and identify confidential sources;
+    /// writes to ROOT/output-internal unless --out says otherwise.
     #[arg(long)]
     pub internal: bool,
     /// Include drafts.
@@ -81,10 +83,14 @@ pub struct BuildArgs {
 /// Options of `serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The port on 127.0.0.1 (0 picks a free one).
+    /// The port (0 picks a free one).
     #[arg(long, default_value_t = 1111)]
     pub port: u16,
-    /// Include restricted material, marked RESTRICTED.
+    /// Listen on this address instead of 127.0.0.1; anyone who can reach it can read the site.
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<IpAddr>,
+    /// Include restricted material, marked RESTRICTED; writes to ROOT/output-internal unless
+    /// --out says otherwise.
     #[arg(long)]
     pub internal: bool,
     /// Include drafts.

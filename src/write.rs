@@ -1,6 +1,8 @@
 //! Atomic output: everything is written into a fresh folder beside the output folder and
 //! swapped in only when all of it succeeded, so a failed or interrupted build leaves the
-//! previous output as it was. The only module that writes the output disk.
+//! previous output as it was (on Linux the swap is one step, so the output never goes
+//! missing). An OS lock beside the output folder lets one build write at a time. The only
+//! module that writes the output disk.
 
 use std::fs;
 use std::io;
@@ -9,13 +11,14 @@ use std::path::{Path, PathBuf};
 /// A file to write: its path relative to the output folder, and its bytes.
 pub type OutputFile = (String, Vec<u8>);
 
-/// The file in the output folder that records which profile wrote it and what each file
-/// was made from (see [`Manifest`]).
+/// The file in the output folder that records which profile wrote it and what each file was
+/// made from.
 pub const PROFILE_MARKER: &str = ".casefile-build";
 
-/// What the previous build recorded in [`PROFILE_MARKER`], if anything.
-pub fn previous_profile(out: &Path) -> Option<String> {
-    fs::read_to_string(out.join(PROFILE_MARKER)).ok()
+/// The lock file beside an output folder `NAME`: `.NAME.lock`. It stays on disk between
+/// builds (removing it would let a build that is waiting for it lock a file nobody else sees).
+fn lock_file_name(out_name: &str) -> String {
+    format!(".{out_name}.lock")
 }
 
 /// True when every file named exists in `out`.
@@ -25,13 +28,20 @@ pub fn all_present<'a>(out: &Path, files: impl IntoIterator<Item = &'a String>) 
         .all(|rel| safe_relative(rel).is_ok_and(|rel| out.join(rel).is_file()))
 }
 
-/// Writes `files` as the new content of `out` in one step (see [`Staging`]).
+/// Writes `files` as the new content of `out` in one step (see [`Staging`]). Top-level
+/// entries of the previous output named in `carry_over` are kept, but only when the previous
+/// output's [`PROFILE_MARKER`] is the one in `files`: a part made by another profile (an
+/// internal build's PDFs in a public output) is never kept.
 pub fn replace_output(out: &Path, files: &[OutputFile], carry_over: &[&str]) -> io::Result<()> {
     let staging = Staging::begin(out)?;
+    let marker = files.iter().find(|(path, _)| path == PROFILE_MARKER);
+    let same_profile = marker
+        .zip(staging.previous_marker())
+        .is_some_and(|((_, new), previous)| previous.as_bytes() == new.as_slice());
     for (rel, bytes) in files {
         staging.write(rel, bytes)?;
     }
-    staging.commit(carry_over)
+    staging.commit(if same_profile { carry_over } else { &[] })
 }
 
 /// A new output under construction. Files go into a fresh folder beside the output as they
@@ -72,7 +82,7 @@ impl Staging {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "output".to_string());
-        let lock = Lock::acquire(&parent.join(format!(".{name}.lock")))?;
+        let lock = Lock::acquire(&parent.join(lock_file_name(&name)))?;
         recover(&parent, &name, out)?;
         let dir = parent.join(format!(".{name}.new-{}", std::process::id()));
         if dir.exists() {
@@ -88,6 +98,12 @@ impl Staging {
             committed: false,
             _lock: lock,
         })
+    }
+
+    /// What the previous output recorded in [`PROFILE_MARKER`], read under the lock, so no
+    /// other build can swap another output in between.
+    pub fn previous_marker(&self) -> Option<String> {
+        fs::read_to_string(self.out.join(PROFILE_MARKER)).ok()
     }
 
     /// Writes one file of the new output (`rel` relative to the output folder).
@@ -162,61 +178,29 @@ impl Drop for Staging {
     }
 }
 
+/// An exclusive OS lock on a file beside the output folder, released when dropped and by
+/// the OS when the process ends however it ends, so a killed build never blocks the next.
 #[derive(Debug)]
-/// A lock file holding the writer's process id, removed when dropped. A lock left by a
-/// process that no longer runs (a killed build) is taken over.
-struct Lock(PathBuf);
-
-impl Lock {
-    const PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
-
-    fn acquire(path: &Path) -> io::Result<Lock> {
-        let started = std::time::Instant::now();
-        loop {
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-            {
-                Ok(mut file) => {
-                    use std::io::Write;
-                    write!(file, "{}", std::process::id())?;
-                    return Ok(Lock(path.to_path_buf()));
-                }
-                Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
-                    if Self::holder_is_gone(path) {
-                        let _ = fs::remove_file(path);
-                        continue;
-                    }
-                    if started.elapsed() > Self::PATIENCE {
-                        return Err(io::Error::new(
-                            io::ErrorKind::WouldBlock,
-                            format!("another casefile build holds {}", path.display()),
-                        ));
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(50));
-                }
-                Err(err) => return Err(err),
-            }
-        }
-    }
-
-    /// True when the lock names a process that is not running (known only where `/proc`
-    /// exists; elsewhere a lock is waited for until the patience runs out).
-    fn holder_is_gone(path: &Path) -> bool {
-        let Ok(pid) = fs::read_to_string(path) else {
-            return false;
-        };
-        let pid = pid.trim();
-        !pid.is_empty()
-            && Path::new("/proc/self").exists()
-            && !Path::new("/proc").join(pid).exists()
-    }
+struct Lock {
+    _file: fs::File,
 }
 
-impl Drop for Lock {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
+impl Lock {
+    /// Waits as long as another build holds the lock.
+    fn acquire(path: &Path) -> io::Result<Lock> {
+        let locked = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .and_then(|file| file.lock().map(|()| file));
+        match locked {
+            Ok(file) => Ok(Lock { _file: file }),
+            Err(err) => Err(io::Error::new(
+                err.kind(),
+                format!("cannot lock {}: {err}", path.display()),
+            )),
+        }
     }
 }
 
@@ -270,25 +254,55 @@ fn failpoint_panic_while_staging(written: usize) {
     }
 }
 
-/// Moves the staged folder into place. Between the two renames the old output exists under
-/// a temporary name, never deleted before the new one is in place.
+/// Moves the staged folder into place. Where the OS can exchange two folders in one step
+/// (Linux), the output path names the old output or the new one at every moment; elsewhere,
+/// or on a filesystem that cannot, two renames leave a moment with no output at all.
 fn swap(staging: &Path, out: &Path, parent: &Path, name: &str) -> io::Result<()> {
-    if out.exists() {
-        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-        if old.exists() {
-            fs::remove_dir_all(&old)?;
-        }
-        fs::rename(out, &old)?;
-        if let Err(err) = fs::rename(staging, out) {
-            // Put the previous output back.
-            let _ = fs::rename(&old, out);
-            return Err(err);
-        }
-        // The new output is in place; a leftover old copy is removed by the next build.
-        let _ = fs::remove_dir_all(&old);
-    } else {
-        fs::rename(staging, out)?;
+    if !out.exists() {
+        return fs::rename(staging, out);
     }
+    if exchange(staging, out)? {
+        // The staging path now names the old output; a leftover is removed by the next build.
+        let _ = fs::remove_dir_all(staging);
+        return Ok(());
+    }
+    swap_by_renames(staging, out, parent, name)
+}
+
+/// Exchanges two paths atomically (`renameat2` with `RENAME_EXCHANGE`). `Ok(false)` when the
+/// kernel or the filesystem cannot, and nothing moved.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<bool> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    use rustix::io::Errno;
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(true),
+        Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// No atomic exchange outside Linux: the caller falls back to two renames.
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<bool> {
+    Ok(false)
+}
+
+/// Between the two renames the old output exists under a temporary name, never deleted
+/// before the new one is in place; [`recover`] puts it back after a kill in between.
+fn swap_by_renames(staging: &Path, out: &Path, parent: &Path, name: &str) -> io::Result<()> {
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    if old.exists() {
+        fs::remove_dir_all(&old)?;
+    }
+    fs::rename(out, &old)?;
+    if let Err(err) = fs::rename(staging, out) {
+        // Put the previous output back.
+        let _ = fs::rename(&old, out);
+        return Err(err);
+    }
+    // The new output is in place; a leftover old copy is removed by the next build.
+    let _ = fs::remove_dir_all(&old);
     Ok(())
 }
 
@@ -332,17 +346,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("casefile-write-{}", std::process::id()));
         let out = dir.join("output");
         let _ = fs::remove_dir_all(&dir);
-        replace_output(
-            &out,
-            &[
-                ("site/a.html".into(), b"a".to_vec()),
-                ("pdf/x.pdf".into(), b"x".to_vec()),
-            ],
-            &[],
-        )
-        .unwrap();
+        let first = marked("public", &[("site/a.html", "a"), ("pdf/x.pdf", "x")]);
+        replace_output(&out, &first, &[]).unwrap();
         fs::write(out.join(".gitignore"), "*").unwrap();
-        replace_output(&out, &[("site/b.html".into(), b"b".to_vec())], &["pdf"]).unwrap();
+        replace_output(&out, &marked("public", &[("site/b.html", "b")]), &["pdf"]).unwrap();
         assert!(
             !out.join("site/a.html").exists(),
             "stale files do not survive"
@@ -354,6 +361,168 @@ mod tests {
         assert!(
             out.join("site/b.html").exists(),
             "a failed write leaves the output as it was"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A fresh folder for one test.
+    fn scratch(test: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("casefile-{test}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn marked(profile: &str, files: &[(&str, &str)]) -> Vec<OutputFile> {
+        let mut all: Vec<OutputFile> = files
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
+            .collect();
+        all.push((PROFILE_MARKER.to_string(), profile.as_bytes().to_vec()));
+        all
+    }
+
+    #[test]
+    fn a_part_made_by_another_profile_is_never_carried_over() {
+        let dir = scratch("carry-profile");
+        let out = dir.join("output");
+        let internal = marked(
+            "internal",
+            &[("site/a.html", "i"), ("pdf/r.pdf", "restricted")],
+        );
+        replace_output(&out, &internal, &[]).unwrap();
+        replace_output(&out, &marked("public", &[("site/a.html", "p")]), &["pdf"]).unwrap();
+        assert!(
+            !out.join("pdf").exists(),
+            "a public --site build kept the internal PDFs"
+        );
+        replace_output(&out, &marked("public", &[("pdf/p.pdf", "p")]), &[]).unwrap();
+        replace_output(&out, &marked("public", &[("site/b.html", "p")]), &["pdf"]).unwrap();
+        assert!(
+            out.join("pdf/p.pdf").exists(),
+            "the same profile keeps its part"
+        );
+        fs::remove_file(out.join(PROFILE_MARKER)).unwrap();
+        replace_output(&out, &marked("public", &[("site/c.html", "p")]), &["pdf"]).unwrap();
+        assert!(
+            !out.join("pdf").exists(),
+            "an output without a marker is not trusted"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_second_writer_waits_for_the_lock() {
+        let dir = scratch("lock-wait");
+        let path = dir.join(".output.lock");
+        let held = Lock::acquire(&path).unwrap();
+        let (done, finished) = std::sync::mpsc::channel();
+        let waiter = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let _lock = Lock::acquire(&path).unwrap();
+                done.send(()).unwrap();
+            })
+        };
+        let timeout = std::time::Duration::from_millis(300);
+        assert!(
+            finished.recv_timeout(timeout).is_err(),
+            "the second writer did not wait"
+        );
+        drop(held);
+        assert!(
+            finished
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .is_ok(),
+            "the second writer never got the lock"
+        );
+        waiter.join().unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_lock_file_left_on_disk_does_not_block_a_build() {
+        let dir = scratch("lock-stale");
+        let out = dir.join("output");
+        // What an older casefile's lock held: the pid of a process that is running (this one).
+        fs::write(dir.join(".output.lock"), std::process::id().to_string()).unwrap();
+        let started = std::time::Instant::now();
+        replace_output(&out, &[("site/a.html".into(), b"a".to_vec())], &[]).unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(out.join("site/a.html").exists());
+        assert!(
+            dir.join(".output.lock").exists(),
+            "the lock file stays beside the output"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_fallback_swap_by_two_renames_replaces_the_output() {
+        let dir = scratch("swap-renames");
+        let (out, staging) = (dir.join("output"), dir.join(".output.new-1"));
+        fs::create_dir_all(out.join("site")).unwrap();
+        fs::write(out.join("site/old.html"), "old").unwrap();
+        fs::create_dir_all(staging.join("site")).unwrap();
+        fs::write(staging.join("site/new.html"), "new").unwrap();
+        swap_by_renames(&staging, &out, &dir, "output").unwrap();
+        assert!(out.join("site/new.html").exists() && !out.join("site/old.html").exists());
+        let left: Vec<_> = fs::read_dir(&dir).unwrap().flatten().collect();
+        assert_eq!(left.len(), 1, "nothing but the output is left");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn recover_puts_back_an_output_moved_aside_and_drops_staging() {
+        let dir = scratch("recover");
+        let out = dir.join("output");
+        fs::create_dir_all(dir.join(".output.old-7/site")).unwrap();
+        fs::write(dir.join(".output.old-7/site/kept.html"), "kept").unwrap();
+        fs::create_dir_all(dir.join(".output.new-7/site")).unwrap();
+        recover(&dir, "output", &out).unwrap();
+        assert!(out.join("site/kept.html").exists());
+        assert!(!dir.join(".output.new-7").exists() && !dir.join(".output.old-7").exists());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// With two renames a reader sees no output between them; the exchange leaves none.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_reader_never_sees_the_output_missing_while_builds_swap() {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let dir = scratch("swap-reader");
+        let out = dir.join("output");
+        let page = |n: usize| vec![("site/index.html".to_string(), format!("{n}").into_bytes())];
+        replace_output(&out, &page(0), &[]).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (reads, misses) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let reader = {
+            let (index, stop) = (out.join("site/index.html"), Arc::clone(&stop));
+            let (reads, misses) = (Arc::clone(&reads), Arc::clone(&misses));
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    reads.fetch_add(1, Ordering::Relaxed);
+                    if fs::File::open(&index).is_err() {
+                        misses.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        };
+        for n in 1..=300 {
+            replace_output(&out, &page(n), &[]).unwrap();
+        }
+        stop.store(true, Ordering::Relaxed);
+        reader.join().unwrap();
+        let (reads, misses) = (
+            reads.load(Ordering::Relaxed),
+            misses.load(Ordering::Relaxed),
+        );
+        assert!(reads > 300, "the reader hardly ran: {reads} reads");
+        assert_eq!(misses, 0, "{misses} of {reads} reads found no output");
+        assert_eq!(
+            fs::read_to_string(out.join("site/index.html")).unwrap(),
+            "300"
         );
         fs::remove_dir_all(&dir).unwrap();
     }

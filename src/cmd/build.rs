@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::{check_out_dir, fail, report, Exit};
+use super::{check_build_out_dir, fail, report, Exit};
 use crate::cache::{self, Cache};
 use crate::cli::BuildArgs;
 use crate::diagnostics::{Diagnostic, SourceTexts};
@@ -122,7 +122,7 @@ impl BuildReport {
 
 /// Runs `casefile build`.
 pub fn run(root: &Path, out: &Path, args: &BuildArgs) -> Exit {
-    if let Err(message) = check_out_dir(root, out) {
+    if let Err(message) = check_build_out_dir(root, out, args.internal) {
         return fail(&message);
     }
     let options = match BuildOptions::from_args(args) {
@@ -172,27 +172,37 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
     }
     let fingerprint = incremental::fingerprint(&outcome.project, &shape, options.profile);
     let profile = incremental::profile_line(options.profile);
-    // A previous output is read only when the same profile wrote it: a public build never
-    // takes anything from an internal one.
-    let previous = write::previous_profile(out)
-        .and_then(|text| Manifest::parse(&text))
-        .filter(|m| m.profile == profile);
     let progress = Progress::new();
-    let renderer = Renderer {
+    let tick = || progress.tick();
+    let renderer = |previous| Renderer {
         site: &site,
         project: &outcome.project,
         cache: &cache,
-        previous: previous.as_ref(),
+        previous,
         stats: &report.stats,
-        on_file: &|| progress.tick(),
+        on_file: &tick,
         pdf_links: options.pdf_links,
     };
     if let Some(shard) = options.shard {
         progress.start("laying out this shard's PDFs", 0);
-        let errors = renderer.shard(shard);
+        let errors = renderer(None).shard(shard);
         progress.finish();
         return finish_shard(report, errors, shard, &cache, started);
     }
+    let staging = match write::Staging::begin(out) {
+        Ok(staging) => staging,
+        Err(err) => {
+            report.exit = Exit::Failure;
+            report.errors = vec![cannot_write(out, &err)];
+            return report;
+        }
+    };
+    // The previous output is read under the lock, and only when the same profile wrote it:
+    // a public build never takes anything from an internal one.
+    let previous = staging
+        .previous_marker()
+        .and_then(|text| Manifest::parse(&text))
+        .filter(|m| m.profile == profile);
     if let Some(previous) = previous.as_ref().filter(|m| {
         m.fingerprint == fingerprint && m.parts == parts && write::all_present(out, m.files.keys())
     }) {
@@ -205,23 +215,22 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
         return report;
     }
     let rendering = Instant::now();
-    let result = write::Staging::begin(out)
-        .map_err(|err| (Exit::Failure, vec![cannot_write(out, &err)]))
-        .and_then(|staging| {
-            progress.start("rendering", renderer.expected(options.site, options.pdf));
-            let files = renderer
-                .render(&staging, options.site, options.pdf)
-                .map_err(|errors| (Exit::ContentErrors, errors));
-            progress.finish();
-            let manifest = Manifest {
-                profile: profile.clone(),
-                parts: parts.iter().map(|p| p.to_string()).collect(),
-                fingerprint,
-                files: files?,
-            };
-            commit(staging, manifest, options, previous.as_ref())
-                .map_err(|err| (Exit::Failure, vec![cannot_write(out, &err)]))
-        });
+    let renderer = renderer(previous.as_ref());
+    let result = Ok(staging).and_then(|staging| {
+        progress.start("rendering", renderer.expected(options.site, options.pdf));
+        let files = renderer
+            .render(&staging, options.site, options.pdf)
+            .map_err(|errors| (Exit::ContentErrors, errors));
+        progress.finish();
+        let manifest = Manifest {
+            profile: profile.clone(),
+            parts: parts.iter().map(|p| p.to_string()).collect(),
+            fingerprint,
+            files: files?,
+        };
+        commit(staging, manifest, options, previous.as_ref())
+            .map_err(|err| (Exit::Failure, vec![cannot_write(out, &err)]))
+    });
     report.stats.stage("render and write", rendering);
     match result {
         Ok(()) => report.summary = Some(summary(&site, options, out, &report.stats, started)),

@@ -44,11 +44,16 @@ pub fn run(cli: Cli) -> Exit {
 
 fn run_command(cli: Cli) -> Exit {
     let root = cli.global.root.clone();
+    let internal = match &cli.command {
+        Command::Build(args) => args.internal,
+        Command::Serve(args) => args.internal,
+        _ => false,
+    };
     let out = cli
         .global
         .out
         .clone()
-        .unwrap_or_else(|| root.join("output"));
+        .unwrap_or_else(|| default_out(&root, internal));
     match cli.command {
         Command::Check(args) => check::run(&root, &out, args.format),
         Command::Build(args) => build::run(&root, &out, &args),
@@ -80,6 +85,49 @@ pub fn report(diagnostics: &[Diagnostic], texts: &SourceTexts, format: Format) {
 pub fn fail(message: &str) -> Exit {
     eprintln!("error: {message}");
     Exit::Failure
+}
+
+/// The default output folder of a public build, under the root.
+pub const PUBLIC_OUTPUT: &str = "output";
+/// The default output folder of an internal build, under the root.
+pub const INTERNAL_OUTPUT: &str = "output-internal";
+
+/// The output folder when `--out` is not given: `ROOT/output`, where public builds go and
+/// what a deploy publishes, or `ROOT/output-internal` for an internal build, so that a
+/// preview never lands where public builds are published.
+pub fn default_out(root: &Path, internal: bool) -> PathBuf {
+    root.join(if internal {
+        INTERNAL_OUTPUT
+    } else {
+        PUBLIC_OUTPUT
+    })
+}
+
+/// The checks on the output folder of a build ([`check_out_dir`]), and for an internal one
+/// [`check_internal_out`] too.
+pub fn check_build_out_dir(root: &Path, out: &Path, internal: bool) -> Result<(), String> {
+    check_out_dir(root, out)?;
+    if internal {
+        check_internal_out(root, out)?;
+    }
+    Ok(())
+}
+
+/// Refuses to write an internal build into or under `ROOT/output/`, the folder public builds
+/// publish, even when `--out` names it (kind: internal-into-public-output).
+pub fn check_internal_out(root: &Path, out: &Path) -> Result<(), String> {
+    let public = absolute(&default_out(root, false));
+    if absolute(out).starts_with(&public) {
+        return Err(format!(
+            "--internal with --out {}: an internal build holds restricted material and may not \
+             be written into {}/, where public builds are published; leave out --out (internal \
+             builds go to {}/) or choose another folder",
+            out.display(),
+            PUBLIC_OUTPUT,
+            INTERNAL_OUTPUT
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses an output folder that is the root, lies inside `content/` or `templates/`, or
@@ -173,6 +221,11 @@ mod tests {
         assert!(check_out_dir(&dir, &dir.join("templates")).is_err());
         assert!(check_out_dir(&dir, dir.parent().unwrap()).is_err());
         assert!(check_out_dir(&dir, &dir.join("output/../content")).is_err());
+        assert!(check_internal_out(&dir, &dir.join("output-internal")).is_ok());
+        assert!(check_internal_out(&dir, &dir.join("elsewhere")).is_ok());
+        assert!(check_internal_out(&dir, &dir.join("output")).is_err());
+        assert!(check_internal_out(&dir, &dir.join("./output/")).is_err());
+        assert!(check_internal_out(&dir, &dir.join("x/../output/preview")).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,15 +1,17 @@
 //! `casefile serve`: build the site, serve it on 127.0.0.1, rebuild when the project
 //! changes, reload open pages, and show build errors in the page over the last good site.
+//! It answers only requests addressed to the loopback address or `localhost` with its port,
+//! so that a web page the author visits cannot read the site through DNS rebinding.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use super::build::{build, BuildOptions, BuildReport};
-use super::{check_out_dir, fail, Exit};
+use super::{check_build_out_dir, fail, Exit};
 use crate::cli::ServeArgs;
 use crate::model::Profile;
 
@@ -27,14 +29,22 @@ struct State {
 
 /// Runs the server until the process is stopped.
 pub fn run(root: &Path, out: &Path, args: &ServeArgs) -> Exit {
-    if let Err(message) = check_out_dir(root, out) {
+    if let Err(message) = check_build_out_dir(root, out, args.internal) {
         return fail(&message);
     }
-    let listener = match TcpListener::bind(("127.0.0.1", args.port)) {
+    let address = args.bind.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let listener = match TcpListener::bind((address, args.port)) {
         Ok(listener) => listener,
-        Err(err) => return fail(&format!("cannot listen on 127.0.0.1:{}: {err}", args.port)),
+        Err(err) => {
+            let at = SocketAddr::new(address, args.port);
+            return fail(&format!("cannot listen on {at}: {err}"));
+        }
     };
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(args.port);
+    let hosts = AllowedHosts {
+        port,
+        bind: args.bind,
+    };
     let options = BuildOptions {
         site: true,
         pdf: true,
@@ -48,9 +58,20 @@ pub fn run(root: &Path, out: &Path, args: &ServeArgs) -> Exit {
     };
     let state = Arc::new(Mutex::new(State::default()));
     rebuild(root, out, &options, &state);
+    if !address.is_loopback() {
+        eprintln!(
+            "warning: --bind {address}: anyone who can reach this address can read the site{}",
+            if args.internal {
+                ", restricted material included"
+            } else {
+                ""
+            }
+        );
+    }
     eprintln!(
-        "serving {} on http://127.0.0.1:{port}/ (Ctrl-C to stop)",
-        out.join("site").display()
+        "serving {} on http://{}/ (Ctrl-C to stop)",
+        out.join("site").display(),
+        SocketAddr::new(address, port)
     );
     let (watch_root, watch_out, watch_state) =
         (root.to_path_buf(), out.to_path_buf(), Arc::clone(&state));
@@ -59,7 +80,7 @@ pub fn run(root: &Path, out: &Path, args: &ServeArgs) -> Exit {
     for stream in listener.incoming().flatten() {
         let (site, state) = (site.clone(), Arc::clone(&state));
         std::thread::spawn(move || {
-            let _ = respond(stream, &site, &state);
+            let _ = respond(stream, &site, &state, hosts);
         });
     }
     Exit::Success
@@ -122,12 +143,29 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, (u64, Option<SystemTime>)> {
     files
 }
 
-fn respond(mut stream: TcpStream, site: &Path, state: &Mutex<State>) -> std::io::Result<()> {
+fn respond(
+    mut stream: TcpStream,
+    site: &Path,
+    state: &Mutex<State>,
+    hosts: AllowedHosts,
+) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let mut request_line = String::new();
-    BufReader::new(&stream).read_line(&mut request_line)?;
-    let path = request_line.split_whitespace().nth(1).unwrap_or("/");
-    let path = path.split(['?', '#']).next().unwrap_or("/");
+    let request = match read_request(&stream)? {
+        Ok(request) => request,
+        Err(problem) => return send_text(&mut stream, "400 Bad Request", problem),
+    };
+    match request.host.as_deref() {
+        None => return send_text(&mut stream, "400 Bad Request", "no Host header"),
+        Some(host) if !hosts.allows(host) => {
+            let answer = format!(
+                "casefile serve answers only requests for 127.0.0.1:{0}, localhost:{0} or [::1]:{0}",
+                hosts.port
+            );
+            return send_text(&mut stream, "421 Misdirected Request", &answer);
+        }
+        Some(_) => {}
+    }
+    let path = request.target.split(['?', '#']).next().unwrap_or("/");
     match path {
         "/__casefile/live.js" => send(&mut stream, "200 OK", "text/javascript", LIVE_JS.as_bytes()),
         "/__casefile/state" => {
@@ -138,30 +176,138 @@ fn respond(mut stream: TcpStream, site: &Path, state: &Mutex<State>) -> std::io:
                 serde_json::json!({ "version": state.version, "errors": state.errors }).to_string();
             send(&mut stream, "200 OK", "application/json", body.as_bytes())
         }
-        _ => match site_file(site, path) {
-            Some(file) => {
-                let bytes = std::fs::read(&file)?;
-                let kind = content_type(&file);
-                let bytes = if kind.starts_with("text/html") {
-                    with_live_script(bytes)
-                } else {
-                    bytes
-                };
-                send(&mut stream, "200 OK", kind, &bytes)
-            }
-            None => {
-                let page = std::fs::read(site.join("404.html"))
-                    .map(with_live_script)
-                    .unwrap_or_else(|_| b"not found".to_vec());
-                send(
-                    &mut stream,
-                    "404 Not Found",
-                    "text/html; charset=utf-8",
-                    &page,
-                )
-            }
-        },
+        _ => send_site_file(&mut stream, site, path),
     }
+}
+
+fn send_site_file(stream: &mut TcpStream, site: &Path, path: &str) -> std::io::Result<()> {
+    match site_file(site, path) {
+        Some(file) => {
+            let bytes = std::fs::read(&file)?;
+            let kind = content_type(&file);
+            let bytes = if kind.starts_with("text/html") {
+                with_live_script(bytes)
+            } else {
+                bytes
+            };
+            send(stream, "200 OK", kind, &bytes)
+        }
+        None => {
+            let page = std::fs::read(site.join("404.html"))
+                .map(with_live_script)
+                .unwrap_or_else(|_| b"not found".to_vec());
+            send(stream, "404 Not Found", "text/html; charset=utf-8", &page)
+        }
+    }
+}
+
+/// What the server reads of a request: its target (a path) and its `Host` header.
+#[derive(Debug, PartialEq)]
+struct Request {
+    target: String,
+    host: Option<String>,
+}
+
+/// The most a request line and headers may take together.
+const MAX_HEAD: u64 = 16 * 1024;
+
+/// Reads the request line and the headers. The inner error is why the request is refused
+/// (400): a head too long or cut short, a target that is not a path, two `Host` headers.
+fn read_request(stream: impl Read) -> std::io::Result<Result<Request, &'static str>> {
+    let mut reader = BufReader::new(stream.take(MAX_HEAD));
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let target = match line.split_whitespace().collect::<Vec<_>>()[..] {
+        [_, target, _] if target.starts_with('/') => target.to_string(),
+        _ => return Ok(Err("a request line is METHOD /path VERSION")),
+    };
+    let mut host = None;
+    loop {
+        line.clear();
+        reader.read_line(&mut line)?;
+        if !line.ends_with('\n') {
+            return Ok(Err("the request head is too long or incomplete"));
+        }
+        let header = line.trim_end_matches(['\r', '\n']);
+        if header.is_empty() {
+            return Ok(Ok(Request { target, host }));
+        }
+        let Some((name, value)) = header.split_once(':') else {
+            return Ok(Err("a header line is NAME: VALUE"));
+        };
+        if name.eq_ignore_ascii_case("host") {
+            if host.is_some() {
+                return Ok(Err("more than one Host header"));
+            }
+            host = Some(value.trim_matches([' ', '\t']).to_string());
+        }
+    }
+}
+
+/// The `Host` headers the server answers: `127.0.0.1`, `localhost` or `[::1]` with the served
+/// port, and the address given to `--bind` (any IP address when that is `0.0.0.0` or `::`).
+/// A name other than `localhost` is never answered: that is what defeats DNS rebinding, where
+/// an attacker's name is made to point at 127.0.0.1.
+#[derive(Debug, Clone, Copy)]
+struct AllowedHosts {
+    port: u16,
+    bind: Option<IpAddr>,
+}
+
+impl AllowedHosts {
+    fn allows(&self, host: &str) -> bool {
+        let Some((name, port)) = split_host(host) else {
+            return false;
+        };
+        // A browser leaves the port out only when it is 80.
+        let port_matches = port.unwrap_or(80) == self.port;
+        let name_allowed = match name {
+            HostName::Domain(domain) => domain.eq_ignore_ascii_case("localhost"),
+            HostName::Ip(ip) => {
+                ip == IpAddr::V4(Ipv4Addr::LOCALHOST)
+                    || ip == IpAddr::V6(Ipv6Addr::LOCALHOST)
+                    || self
+                        .bind
+                        .is_some_and(|bind| bind == ip || bind.is_unspecified())
+            }
+        };
+        port_matches && name_allowed
+    }
+}
+
+/// The name part of a `Host` header.
+#[derive(Debug, PartialEq)]
+enum HostName<'a> {
+    Ip(IpAddr),
+    Domain(&'a str),
+}
+
+/// Splits `name[:port]` or `[v6]:port`; `None` when it is neither.
+fn split_host(host: &str) -> Option<(HostName<'_>, Option<u16>)> {
+    let (name, rest) = match host.strip_prefix('[') {
+        Some(bracketed) => {
+            let (inside, rest) = bracketed.split_once(']')?;
+            (HostName::Ip(IpAddr::V6(inside.parse().ok()?)), rest)
+        }
+        None => {
+            let (name, rest) = host.split_at(host.find(':').unwrap_or(host.len()));
+            match name.parse::<Ipv4Addr>() {
+                Ok(ip) => (HostName::Ip(IpAddr::V4(ip)), rest),
+                Err(_) => (HostName::Domain(name), rest),
+            }
+        }
+    };
+    let port = match rest {
+        "" => None,
+        _ => {
+            let digits = rest.strip_prefix(':')?;
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            Some(digits.parse().ok()?)
+        }
+    };
+    Some((name, port))
 }
 
 /// The file under the site for a URL path; `None` for anything that would leave it.
@@ -221,9 +367,16 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
+fn send_text(stream: &mut TcpStream, status: &str, text: &str) -> std::io::Result<()> {
+    let body = format!("{text}\n");
+    send(stream, status, "text/plain; charset=utf-8", body.as_bytes())
+}
+
+/// Every answer says `noindex`: a preview is not a place for search engines, and an internal
+/// one holds restricted material (its PDFs cannot carry a robots meta element).
 fn send(stream: &mut TcpStream, status: &str, kind: &str, body: &[u8]) -> std::io::Result<()> {
     let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nX-Robots-Tag: noindex\r\nConnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes())?;
@@ -241,6 +394,94 @@ mod tests {
         assert_eq!(site_file(&site, "/../etc/passwd"), None);
         assert_eq!(site_file(&site, "/%2e%2e/etc/passwd"), None);
         assert_eq!(site_file(&site, "/a%2fb"), None);
+    }
+
+    #[test]
+    fn only_loopback_hosts_with_the_served_port_are_answered() {
+        let hosts = AllowedHosts {
+            port: 4000,
+            bind: None,
+        };
+        for allowed in [
+            "127.0.0.1:4000",
+            "localhost:4000",
+            "LocalHost:4000",
+            "[::1]:4000",
+        ] {
+            assert!(hosts.allows(allowed), "{allowed} is refused");
+        }
+        for refused in [
+            "evil.example",
+            "attacker.test:4000",
+            "localhost.attacker.test:4000",
+            "localhost.:4000",
+            "localhost:4001",
+            "localhost",
+            "127.0.0.1",
+            "127.0.0.1:",
+            "127.0.0.1:+4000",
+            "127.0.0.1:4000:4000",
+            "127.0.0.2:4000",
+            "0177.0.0.1:4000",
+            "[::1]",
+            "[::1]4000",
+            "::1:4000",
+            "192.168.1.5:4000",
+            "",
+        ] {
+            assert!(!hosts.allows(refused), "{refused:?} is answered");
+        }
+        let on_port_80 = AllowedHosts {
+            port: 80,
+            bind: None,
+        };
+        assert!(on_port_80.allows("localhost") && on_port_80.allows("127.0.0.1:80"));
+    }
+
+    #[test]
+    fn a_bound_address_is_answered_but_never_a_name() {
+        let bound = AllowedHosts {
+            port: 4000,
+            bind: Some("192.168.1.5".parse().unwrap()),
+        };
+        assert!(bound.allows("192.168.1.5:4000") && bound.allows("localhost:4000"));
+        assert!(!bound.allows("192.168.1.6:4000") && !bound.allows("attacker.test:4000"));
+        let everywhere = AllowedHosts {
+            port: 4000,
+            bind: Some("::".parse().unwrap()),
+        };
+        assert!(everywhere.allows("10.0.0.7:4000") && everywhere.allows("[fe80::1]:4000"));
+        assert!(!everywhere.allows("attacker.test:4000"));
+    }
+
+    #[test]
+    fn requests_are_read_strictly() {
+        let read = |head: &str| read_request(head.as_bytes()).unwrap();
+        assert_eq!(
+            read("GET /a?b HTTP/1.1\r\nhost:  localhost:1 \r\nAccept: */*\r\n\r\n"),
+            Ok(Request {
+                target: "/a?b".to_string(),
+                host: Some("localhost:1".to_string())
+            })
+        );
+        assert_eq!(
+            read("GET / HTTP/1.0\r\n\r\n"),
+            Ok(Request {
+                target: "/".to_string(),
+                host: None
+            })
+        );
+        for bad in [
+            "GET http://evil.example/ HTTP/1.1\r\nHost: localhost:1\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: localhost:1\r\nHost: evil.example\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: localhost:1\r\n",
+            "GET / HTTP/1.1\r\nno colon\r\n\r\n",
+            "GET /\r\n\r\n",
+        ] {
+            assert!(read(bad).is_err(), "{bad:?} is accepted");
+        }
+        let endless = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(20_000));
+        assert!(read(&endless).is_err(), "a head over the limit is accepted");
     }
 
     #[test]

@@ -241,16 +241,33 @@ pub fn page_job(site: &Site, shared: &SharedContext, options: SiteOptions, page:
 
 /// Renders a page. An error names the template and the page.
 pub fn render(tera: &Tera, job: PageJob) -> Result<Vec<u8>, String> {
-    let context = Context::from_value(Value::Object(job.values))
-        .map_err(|e| format!("page {}: {}", job.path, describe_tera_error(&e)))?;
-    let html = tera.render(job.template, &context).map_err(|e| {
+    let PageJob {
+        path,
+        template,
+        values,
+    } = job;
+    let internal = values
+        .get("site")
+        .and_then(|site| site.get("internal"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let context = Context::from_value(Value::Object(values))
+        .map_err(|e| format!("page {path}: {}", describe_tera_error(&e)))?;
+    let html = tera.render(template, &context).map_err(|e| {
         format!(
-            "template `{}` failed for {}: {}",
-            job.template,
-            job.path,
+            "template `{template}` failed for {path}: {}",
             describe_tera_error(&e)
         )
     })?;
+    if internal && path.ends_with(".html") {
+        if let Some(missing) = missing_internal_mark(&html) {
+            return Err(format!(
+                "template `{template}` rendered {path} of an internal build without {missing}; \
+                 every internal page must carry both (the built-in base.html does; keep its \
+                 `site.internal` parts in an override)"
+            ));
+        }
+    }
     Ok(html.into_bytes())
 }
 
@@ -301,6 +318,22 @@ fn insert_page_values(
                 .collect();
             context.insert("dossiers", &list);
         }
+    }
+}
+
+/// What marks every page of an internal build: the robots meta element that keeps it out of
+/// search engines, and a banner saying INTERNAL.
+const NOINDEX_META: &str = r#"<meta name="robots" content="noindex">"#;
+
+/// The first mark an internal page lacks, if any. The built-in templates always add them;
+/// this catches a template override that dropped them.
+fn missing_internal_mark(html: &str) -> Option<String> {
+    if !html.contains(NOINDEX_META) {
+        Some(format!("`{NOINDEX_META}`"))
+    } else if !html.contains("INTERNAL") {
+        Some("the word INTERNAL".to_string())
+    } else {
+        None
     }
 }
 

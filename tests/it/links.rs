@@ -46,7 +46,7 @@ fn every_link_in_the_internal_build_with_drafts_lands_on_a_file_and_an_id() {
     let fixture = sample_with_base_url();
     let run = fixture.run(&["build", "--site", "--internal", "--drafts"]);
     assert_eq!(run.code, 0, "build failed:\n{}", run.stderr);
-    assert_clean(&check_site(&fixture.out().join("site")));
+    assert_clean(&check_site(&fixture.internal_out().join("site")));
 }
 
 #[test]

@@ -667,7 +667,7 @@ fn internal_build_with_drafts_shows_every_canary_and_marks_restricted_material()
     let (fixture, canaries) = canary_fixture();
     let run = fixture.run(&["build", "--internal", "--drafts"]);
     assert_eq!(run.code, 0, "internal build failed:\n{}", run.stderr);
-    let out = fixture.out();
+    let out = fixture.internal_out();
     let tokens = canaries.tokens();
     let found = find_canaries(&out, &tokens);
     let unseen: Vec<String> = tokens
@@ -728,20 +728,12 @@ fn internal_build_with_drafts_shows_every_canary_and_marks_restricted_material()
 }
 
 #[test]
-fn public_partial_build_after_an_internal_build_keeps_no_restricted_part() {
+fn public_build_after_an_internal_build_keeps_no_restricted_part() {
     let (fixture, canaries) = canary_fixture();
     let tokens = canaries.tokens();
     let mut leaks = Vec::new();
-    for partial in ["--site", "--pdf"] {
-        let run = fixture.run(&["build", "--internal", "--drafts"]);
-        assert_eq!(run.code, 0, "internal build failed:\n{}", run.stderr);
-        let run = fixture.run(&["build", partial]);
-        assert_eq!(
-            run.code, 0,
-            "public build {partial} failed:\n{}",
-            run.stderr
-        );
-        let found = find_canaries(&fixture.out(), &tokens);
+    let mut look = |after: &str, out: &Path| {
+        let found = find_canaries(out, &tokens);
         let mut files: BTreeSet<String> = BTreeSet::new();
         for places in found.values() {
             for place in places {
@@ -750,18 +742,202 @@ fn public_partial_build_after_an_internal_build_keeps_no_restricted_part() {
         }
         if !found.is_empty() {
             leaks.push(format!(
-                "`build --internal --drafts` then `build {partial}`: {} canaries remain in the output, in {} files, e.g. {}",
+                "{after}: {} canaries remain in the public output, in {} files, e.g. {}",
                 found.len(),
                 files.len(),
                 files.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
             ));
         }
+    };
+
+    // The default folders: the public build never reads what the internal one wrote.
+    let run = fixture.run(&["build", "--internal", "--drafts"]);
+    assert_eq!(run.code, 0, "internal build failed:\n{}", run.stderr);
+    for public in [&["build", "--site"][..], &["build", "--pdf"], &["build"]] {
+        let run = fixture.run(public);
+        assert_eq!(run.code, 0, "{public:?} failed:\n{}", run.stderr);
+        look(
+            &format!("`build --internal --drafts` then `{}`", public.join(" ")),
+            &fixture.out(),
+        );
+    }
+
+    // One --out for both: the part a public partial build does not make is not carried over
+    // from the internal build that wrote the folder.
+    let shared = fixture.root().join("preview");
+    let shared_arg = shared.to_str().expect("utf-8 path");
+    for partial in ["--site", "--pdf"] {
+        let run = fixture.run(&["build", "--internal", "--drafts", "--out", shared_arg]);
+        assert_eq!(run.code, 0, "internal build failed:\n{}", run.stderr);
+        let run = fixture.run(&["build", partial, "--out", shared_arg]);
+        assert_eq!(run.code, 0, "build {partial} failed:\n{}", run.stderr);
+        look(
+            &format!("`build --internal --drafts --out DIR` then `build {partial} --out DIR`"),
+            &shared,
+        );
     }
     assert!(
         leaks.is_empty(),
-        "a public build kept material of an earlier internal build (the part it did not rebuild was carried over):\n  {}",
+        "a public build kept material of an earlier internal build:\n  {}",
         leaks.join("\n  ")
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internal builds have their own folder and mark every page
+// ---------------------------------------------------------------------------------------------
+
+const RESTRICTED_ONE: &str = "\
+---
+title: Restricted small dossier
+date: 2021-03-03
+classification: restricted
+---
+Restricted text linking [[small-one]].
+";
+
+const NOINDEX: &str = r#"<meta name="robots" content="noindex">"#;
+
+#[test]
+fn internal_build_writes_output_internal_and_leaves_output_untouched() {
+    let fixture = small_fixture();
+    fixture.write("content/dossiers/restricted-one.md", RESTRICTED_ONE);
+    let run = fixture.run(&["build"]);
+    assert_eq!(run.code, 0, "public build failed:\n{}", run.stderr);
+    let public = snapshot(&fixture.out());
+    for args in [
+        &["build", "--internal"][..],
+        &["build", "--internal", "--site"],
+    ] {
+        let run = fixture.run(args);
+        assert_eq!(run.code, 0, "{args:?} failed:\n{}", run.stderr);
+        assert!(
+            run.stderr.contains("output-internal"),
+            "{args:?} does not say where it wrote:\n{}",
+            run.stderr
+        );
+        let after = snapshot(&fixture.out());
+        assert!(
+            after == public,
+            "{args:?} changed output/: {}",
+            diff(&public, &after)
+        );
+    }
+    let internal = fixture.internal_out();
+    for file in [
+        "site/index.html",
+        "site/dossiers/restricted-one/index.html",
+        "pdf/restricted-one.pdf",
+        "pdf/compendium.pdf",
+    ] {
+        assert!(
+            internal.join(file).is_file(),
+            "output-internal/{file} was not written"
+        );
+    }
+    assert!(
+        !fixture.out().join("site/dossiers/restricted-one").exists(),
+        "the restricted dossier reached output/"
+    );
+}
+
+#[test]
+fn every_internal_page_says_internal_and_is_noindex_and_no_public_page_does() {
+    let fixture = small_fixture();
+    fixture.write("content/dossiers/restricted-one.md", RESTRICTED_ONE);
+    for args in [&["build", "--site"][..], &["build", "--site", "--internal"]] {
+        let run = fixture.run(args);
+        assert_eq!(run.code, 0, "{args:?} failed:\n{}", run.stderr);
+    }
+    let mut problems = Vec::new();
+    let mut pages = [0, 0];
+    for (n, (out, internal)) in [(fixture.out(), false), (fixture.internal_out(), true)]
+        .into_iter()
+        .enumerate()
+    {
+        let site = out.join("site");
+        for page in files_under(&site).iter().filter(|f| f.ends_with(".html")) {
+            pages[n] += 1;
+            let html = read(&site.join(page));
+            let marks = [
+                ("the robots noindex meta element", html.contains(NOINDEX)),
+                ("the word INTERNAL", html.contains("INTERNAL")),
+            ];
+            for (mark, present) in marks {
+                if present != internal {
+                    let build = if internal { "internal" } else { "public" };
+                    let has = if present { "has" } else { "lacks" };
+                    problems.push(format!("{build} page {page} {has} {mark}"));
+                }
+            }
+        }
+    }
+    assert!(
+        pages[0] >= 8 && pages[1] > pages[0],
+        "too few pages checked: {pages:?}"
+    );
+    assert!(
+        files_under(&fixture.internal_out().join("site")).contains(&"404.html".to_string()),
+        "the internal build has no 404.html"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn internal_build_into_the_public_output_folder_is_refused_and_touches_nothing() {
+    let fixture = small_fixture();
+    let run = fixture.run(&["build", "--site"]);
+    assert_eq!(run.code, 0, "public build failed:\n{}", run.stderr);
+    let before = snapshot(fixture.root());
+    let root = fixture.root();
+    let outs = [
+        root.join("output"),
+        root.join("output/"),
+        root.join("content/../output"),
+        root.join("output/preview"),
+    ];
+    let mut problems = Vec::new();
+    for out in &outs {
+        let out = out.to_str().expect("utf-8 path");
+        for command in ["build", "serve"] {
+            let run = fixture.run(&[command, "--internal", "--out", out]);
+            if run.code != 2 || !run.stderr.contains("output-internal") {
+                problems.push(format!(
+                    "`{command} --internal --out {out}`: exit {}\n{}",
+                    run.code, run.stderr
+                ));
+            }
+        }
+    }
+    let after = snapshot(fixture.root());
+    if after != before {
+        problems.push(format!("the project changed: {}", diff(&before, &after)));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn template_override_that_drops_the_internal_marks_fails_only_the_internal_build() {
+    let fixture = small_fixture();
+    fixture.write(
+        "templates/base.html",
+        "<!DOCTYPE html><html><head><title>{{ site.title }}</title></head>\
+         <body>{% block content %}{% endblock content %}</body></html>",
+    );
+    let run = fixture.run(&["build", "--site"]);
+    assert_eq!(run.code, 0, "public build failed:\n{}", run.stderr);
+    let run = fixture.run(&["build", "--site", "--internal"]);
+    assert_eq!(
+        run.code, 1,
+        "an internal build without the marks succeeded:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("noindex") && run.stderr.contains("base.html"),
+        "the error does not say what is missing and where:\n{}",
+        run.stderr
+    );
+    assert!(!fixture.internal_out().exists(), "it wrote output-internal");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -991,22 +1167,26 @@ fn failing_template_override_leaves_previous_output_and_names_the_template() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// What a project root may hold after builds: the input, the two output folders and their
+/// lock files.
+const PROJECT_ENTRIES: &[&str] = &[
+    "content",
+    "templates",
+    "casefile.toml",
+    "output",
+    "output-internal",
+    ".output.lock",
+    ".output-internal.lock",
+    ".casefile-cache",
+];
+
 /// Entries of the project root that a build should not leave (staging or old copies).
 fn stray_entries(root: &Path) -> Vec<String> {
     std::fs::read_dir(root)
         .expect("read root")
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| {
-            ![
-                "content",
-                "output",
-                "templates",
-                "casefile.toml",
-                ".casefile-cache",
-            ]
-            .contains(&n.as_str())
-        })
+        .filter(|n| !PROJECT_ENTRIES.contains(&n.as_str()))
         .collect()
 }
 
@@ -1445,4 +1625,67 @@ fn a_build_that_panics_while_writing_leaves_previous_output_byte_for_byte() {
         snapshot(&fixture.out()) != before,
         "and writes the new output"
     );
+}
+
+#[test]
+fn a_lock_file_left_by_an_earlier_build_does_not_block_the_next() {
+    let fixture = small_fixture();
+    // A lock file naming a process that runs (pid 1 runs everywhere) made older builds wait
+    // two minutes before giving up.
+    fixture.write(".output.lock", "1");
+    let started = Instant::now();
+    let run = fixture.run(&["build", "--site"]);
+    let took = started.elapsed();
+    assert_eq!(run.code, 0, "the build failed:\n{}", run.stderr);
+    assert!(
+        took < Duration::from_secs(60),
+        "the build waited {took:?} for a lock nobody holds"
+    );
+    assert!(fixture.out().join("site/index.html").is_file());
+}
+
+/// Linux exchanges the old and the new output in one step: a reader of the site never finds
+/// it missing, whatever the moment.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_reader_never_finds_the_site_missing_while_builds_swap_it() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let fixture = small_fixture();
+    let run = fixture.run(&["build", "--site"]);
+    assert_eq!(run.code, 0, "first build failed:\n{}", run.stderr);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (reads, misses) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let reader = {
+        let index = fixture.out().join("site/index.html");
+        let (stop, reads, misses) = (Arc::clone(&stop), Arc::clone(&reads), Arc::clone(&misses));
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                reads.fetch_add(1, Ordering::Relaxed);
+                if std::fs::File::open(&index).is_err() {
+                    misses.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        })
+    };
+    let builds = 40;
+    for n in 0..builds {
+        fixture.write("casefile.toml", &format!("title = \"Edition {n}\"\n"));
+        let run = fixture.run(&["build", "--site"]);
+        assert_eq!(run.code, 0, "build {n} failed:\n{}", run.stderr);
+    }
+    stop.store(true, Ordering::Relaxed);
+    reader.join().expect("reader thread");
+    let (reads, misses) = (
+        reads.load(Ordering::Relaxed),
+        misses.load(Ordering::Relaxed),
+    );
+    eprintln!("{builds} swaps, {reads} reads of output/site/index.html, {misses} found nothing");
+    assert!(reads > builds, "the reader hardly ran: {reads} reads");
+    assert_eq!(
+        misses, 0,
+        "{misses} of {reads} reads found no output/site/index.html"
+    );
+    let last = format!("Edition {}", builds - 1);
+    assert!(read(&fixture.out().join("site/index.html")).contains(&last));
 }

@@ -60,6 +60,11 @@ impl Fixture {
         self.root().join("output")
     }
 
+    /// The output folder of a default internal build.
+    pub fn internal_out(&self) -> PathBuf {
+        self.root().join("output-internal")
+    }
+
     /// Writes a file, creating folders.
     pub fn write(&self, path: &str, text: &str) -> &Self {
         let path = self.root().join(path);
