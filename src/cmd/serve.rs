@@ -57,6 +57,8 @@ pub fn run(root: &Path, out: &Path, args: &ServeArgs) -> Exit {
         pdf_links: true,
     };
     let state = Arc::new(Mutex::new(State::default()));
+    // Taken before the first build, so that an edit made while it runs is built too.
+    let files = snapshot(root);
     rebuild(root, out, &options, &state);
     if !address.is_loopback() {
         eprintln!(
@@ -75,7 +77,7 @@ pub fn run(root: &Path, out: &Path, args: &ServeArgs) -> Exit {
     );
     let (watch_root, watch_out, watch_state) =
         (root.to_path_buf(), out.to_path_buf(), Arc::clone(&state));
-    std::thread::spawn(move || watch(&watch_root, &watch_out, &options, &watch_state));
+    std::thread::spawn(move || watch(&watch_root, &watch_out, &options, &watch_state, files));
     let site = out.join("site");
     for stream in listener.incoming().flatten() {
         let (site, state) = (site.clone(), Arc::clone(&state));
@@ -115,8 +117,13 @@ fn publish(out: &Path, report: &BuildReport, state: &Mutex<State>) {
 
 /// Polls the project's files and rebuilds when any changes (a poll needs no platform API
 /// and sees edits, additions and removals alike).
-fn watch(root: &Path, out: &Path, options: &BuildOptions, state: &Mutex<State>) {
-    let mut last = snapshot(root);
+fn watch(
+    root: &Path,
+    out: &Path,
+    options: &BuildOptions,
+    state: &Mutex<State>,
+    mut last: Snapshot,
+) {
     loop {
         std::thread::sleep(Duration::from_millis(400));
         let now = snapshot(root);
@@ -127,7 +134,10 @@ fn watch(root: &Path, out: &Path, options: &BuildOptions, state: &Mutex<State>) 
     }
 }
 
-fn snapshot(root: &Path) -> BTreeMap<PathBuf, (u64, Option<SystemTime>)> {
+/// The size and modification time of every file a build reads.
+type Snapshot = BTreeMap<PathBuf, (u64, Option<SystemTime>)>;
+
+fn snapshot(root: &Path) -> Snapshot {
     let mut files = BTreeMap::new();
     let config = root.join(crate::config::FILE_NAME);
     for dir in [root.join("content"), root.join("templates"), config] {

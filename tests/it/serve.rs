@@ -42,6 +42,15 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
 /// Starts `casefile serve --port 0 ARGS` on the fixture; returns the server, its address
 /// (`http://127.0.0.1:PORT/`) and what it printed before it.
 fn serve(fixture: &Fixture, args: &[&str]) -> (Server, String, String) {
+    let (server, base, printed, _) = serve_logged(fixture, args);
+    (server, base, printed)
+}
+
+/// Every line the server printed on standard error so far, collected as it prints them.
+type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// [`serve`], also returning everything the server prints, as it prints it.
+fn serve_logged(fixture: &Fixture, args: &[&str]) -> (Server, String, String, Log) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_casefile"))
         .args(["serve", "--port", "0", "--root"])
         .arg(fixture.root())
@@ -68,8 +77,16 @@ fn serve(fixture: &Fixture, args: &[&str]) -> (Server, String, String) {
         }
     };
     // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (server, base, printed)
+    let log = Log::new(std::sync::Mutex::new(
+        printed.lines().map(str::to_string).collect(),
+    ));
+    let sink = std::sync::Arc::clone(&log);
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    (server, base, printed, log)
 }
 
 /// The port of a base address `http://127.0.0.1:PORT/`.
@@ -146,33 +163,8 @@ fn serve_shows_an_edited_page_before_it_lays_out_the_pdfs() {
         "content/dossiers/case.md",
         "---\ntitle: First title\ndate: 2019-06-10\n---\nText.\n",
     )]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_casefile"))
-        .args(["serve", "--port", "0", "--root"])
-        .arg(fixture.root())
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start casefile serve");
-    let stderr = child.stderr.take().expect("stderr");
-    let server = Server(child);
-    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let sink = std::sync::Arc::clone(&log);
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            sink.lock().unwrap().push(line);
-        }
-    });
+    let (server, base, _, log) = serve_logged(&fixture, &[]);
     let lines = || log.lock().unwrap().clone();
-    wait_for("the address", || {
-        lines().iter().any(|l| l.contains("http://127.0.0.1:"))
-    });
-    let base = lines()
-        .iter()
-        .find_map(|l| {
-            l.find("http://127.0.0.1:")
-                .map(|at| l[at..].split_whitespace().next().unwrap().to_string())
-        })
-        .unwrap();
     wait_for("the first PDFs", || {
         lines()
             .iter()
