@@ -147,7 +147,8 @@ pub fn pages(site: &Site) -> Vec<Page<'_>> {
             .iter()
             .map(|(tag, dossiers)| Page::Tag(&tag.name, &tag.slug, dossiers)),
     );
-    if site.config.base_url.is_some() {
+    // A sitemap and a feed invite crawlers and readers: an internal build has neither.
+    if site.config.base_url.is_some() && !site.profile.internal {
         pages.push(Page::Sitemap);
         pages.push(Page::Feed);
     }

@@ -845,6 +845,7 @@ fn internal_build_writes_output_internal_and_leaves_output_untouched() {
 fn every_internal_page_says_internal_and_is_noindex_and_no_public_page_does() {
     let fixture = small_fixture();
     fixture.write("content/dossiers/restricted-one.md", RESTRICTED_ONE);
+    fixture.write("casefile.toml", "base_url = \"https://example.org/d/\"\n");
     for args in [&["build", "--site"][..], &["build", "--site", "--internal"]] {
         let run = fixture.run(args);
         assert_eq!(run.code, 0, "{args:?} failed:\n{}", run.stderr);
@@ -880,6 +881,14 @@ fn every_internal_page_says_internal_and_is_noindex_and_no_public_page_does() {
         files_under(&fixture.internal_out().join("site")).contains(&"404.html".to_string()),
         "the internal build has no 404.html"
     );
+    // Nothing of an internal build invites crawlers or feed readers.
+    for feed in ["sitemap.xml", "atom.xml"] {
+        assert!(fixture.out().join("site").join(feed).is_file(), "public {feed}");
+        assert!(
+            !fixture.internal_out().join("site").join(feed).exists(),
+            "an internal build writes no {feed}"
+        );
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
