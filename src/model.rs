@@ -324,6 +324,25 @@ pub struct Source {
     pub cited_by: Vec<DossierRef>,
 }
 
+/// Text shown in place of a link to something this build leaves out.
+pub const WITHHELD: &str = "[withheld]";
+
+/// The whole wording of a citation point: its entries joined by `; `, then `ending` (`.`
+/// for a note, nothing inside parentheses). Both renderers write exactly these parts.
+pub fn wording(entries: &[CiteEntry], ending: &str) -> Vec<NotePart> {
+    let mut parts = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        if i > 0 {
+            parts.push(NotePart::Text("; ".to_string()));
+        }
+        parts.extend(entry.parts.iter().cloned());
+    }
+    if !ending.is_empty() {
+        parts.push(NotePart::Text(ending.to_string()));
+    }
+    parts
+}
+
 /// One piece of a citation note's wording, shared by the site and the PDFs so that both say
 /// exactly the same.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -448,7 +467,7 @@ pub fn plain_text(pieces: &[Piece]) -> String {
                 | TagEnd::TableCell
                 | TagEnd::BlockQuote(_),
             )) => out.push('\n'),
-            Piece::Withheld => out.push_str(crate::resolve::body::WITHHELD),
+            Piece::Withheld => out.push_str(WITHHELD),
             _ => {}
         }
     }

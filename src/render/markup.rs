@@ -8,8 +8,7 @@ use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
 
-use crate::model::{CiteEntry, LinkTarget, NotePart, Piece};
-use crate::resolve::body::{wording, WITHHELD};
+use crate::model::{wording, CiteEntry, LinkTarget, NotePart, Piece, WITHHELD};
 
 /// Keeps only harmless markup from raw HTML: no scripts, event handlers or styles, and URLs
 /// only when absolute `http`, `https` or `mailto`, or a `#fragment`.

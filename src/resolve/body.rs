@@ -11,9 +11,6 @@ use crate::parse::markdown::{RawCite, RawPiece};
 use crate::resolve::validate::content_path;
 use crate::resolve::Published;
 
-/// Text shown in place of a link to something this build leaves out.
-pub const WITHHELD: &str = "[withheld]";
-
 /// What resolving one dossier's text found besides the pieces.
 #[derive(Debug, Default)]
 pub struct Found {
@@ -294,22 +291,6 @@ pub fn note_parts(source: &Source, locator: Option<&str>) -> Vec<NotePart> {
     parts.push(NotePart::Text(text));
     if let Some(url) = &source.url {
         parts.push(NotePart::Url(url.clone()));
-    }
-    parts
-}
-
-/// The whole wording of a citation point: its entries joined by `; `, then `ending` (`.`
-/// for a note, nothing inside parentheses). Both renderers write exactly these parts.
-pub fn wording(entries: &[CiteEntry], ending: &str) -> Vec<NotePart> {
-    let mut parts = Vec::new();
-    for (i, entry) in entries.iter().enumerate() {
-        if i > 0 {
-            parts.push(NotePart::Text("; ".to_string()));
-        }
-        parts.extend(entry.parts.iter().cloned());
-    }
-    if !ending.is_empty() {
-        parts.push(NotePart::Text(ending.to_string()));
     }
     parts
 }

@@ -883,7 +883,10 @@ fn every_internal_page_says_internal_and_is_noindex_and_no_public_page_does() {
     );
     // Nothing of an internal build invites crawlers or feed readers.
     for feed in ["sitemap.xml", "atom.xml"] {
-        assert!(fixture.out().join("site").join(feed).is_file(), "public {feed}");
+        assert!(
+            fixture.out().join("site").join(feed).is_file(),
+            "public {feed}"
+        );
         assert!(
             !fixture.internal_out().join("site").join(feed).exists(),
             "an internal build writes no {feed}"

@@ -6,9 +6,8 @@ use std::fmt::Write;
 
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Tag, TagEnd};
 
-use crate::model::{CiteEntry, LinkTarget, Note, NoteContent, NotePart, Piece};
+use crate::model::{wording, CiteEntry, LinkTarget, Note, NoteContent, NotePart, Piece, WITHHELD};
 use crate::render::pdf::world::MEDIA_DIR;
-use crate::resolve::body::{wording, WITHHELD};
 
 /// Characters after which an unbroken run of text gets a break opportunity.
 const LONGEST_UNBROKEN: usize = 64;
