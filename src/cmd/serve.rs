@@ -45,6 +45,7 @@ pub fn run(root: &Path, out: &Path, args: &ServeArgs) -> Exit {
         shard: None,
         cache_dir: None,
         pdf_links: true,
+        base_url: args.base_url.clone(),
     };
     let state = Arc::new(Mutex::new(State::default()));
     rebuild(root, out, &options, &state);

@@ -169,3 +169,48 @@ fn serve_shows_an_edited_page_before_it_lays_out_the_pdfs() {
     assert!(crate::support::pdf_text(&path).contains("Edited title"));
     drop(server);
 }
+
+#[test]
+fn serve_writes_the_sitemap_with_the_base_url_option() {
+    let fixture = Fixture::with(&[(
+        "content/dossiers/case.md",
+        "---\ntitle: First title\ndate: 2019-06-10\n---\nText.\n",
+    )]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_casefile"))
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--base-url",
+            "https://staging.example.net/",
+        ])
+        .arg("--root")
+        .arg(fixture.root())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start casefile serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let server = Server(child);
+    let mut lines = BufReader::new(stderr).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("serve printed its address")
+            .expect("read stderr");
+        if let Some(at) = line.find("http://127.0.0.1:") {
+            break line[at..].split_whitespace().next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let (status, sitemap) = get(&format!("{base}sitemap.xml"));
+    assert_eq!(
+        status, 200,
+        "a site with no base_url in casefile.toml gets a sitemap"
+    );
+    assert!(
+        sitemap.contains("<loc>https://staging.example.net/dossiers/case/index.html</loc>"),
+        "{sitemap}"
+    );
+    drop(server);
+}
