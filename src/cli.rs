@@ -78,6 +78,10 @@ pub struct BuildArgs {
     /// The render cache (default: ROOT/.casefile-cache).
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// The site's address for sitemap.xml and atom.xml, instead of `base_url` in
+    /// casefile.toml (for a staging deploy).
+    #[arg(long, value_name = "URL", value_parser = crate::config::base_url)]
+    pub base_url: Option<String>,
 }
 
 /// Options of `serve`.
@@ -96,6 +100,10 @@ pub struct ServeArgs {
     /// Include drafts.
     #[arg(long)]
     pub drafts: bool,
+    /// The site's address for sitemap.xml and atom.xml, instead of `base_url` in
+    /// casefile.toml.
+    #[arg(long, value_name = "URL", value_parser = crate::config::base_url)]
+    pub base_url: Option<String>,
 }
 
 /// Options of `check`.

@@ -116,6 +116,19 @@ pub fn parse(file: &str, text: &str, diags: &mut Vec<Diagnostic>) -> Config {
     config
 }
 
+/// Checks a base URL (`base_url` here, or `--base-url` on the command line) and ends it with
+/// `/`, so that templates can append page paths to it.
+pub fn base_url(url: &str) -> Result<String, String> {
+    if !crate::parse::fields::is_web_url(url) {
+        return Err(format!("`{url}` must be an absolute http or https URL"));
+    }
+    Ok(if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    })
+}
+
 struct Reader<'a> {
     file: &'a str,
     diags: &'a mut Vec<Diagnostic>,
@@ -178,18 +191,12 @@ impl Reader<'_> {
 
     fn base_url(&mut self, value: &Spanned<DeValue>) -> Option<String> {
         let url = self.string(value)?;
-        if url.starts_with("https://") || url.starts_with("http://") {
-            Some(if url.ends_with('/') {
-                url
-            } else {
-                format!("{url}/")
-            })
-        } else {
-            self.error(
-                value.span(),
-                format!("base_url `{url}` must be an absolute http or https URL"),
-            );
-            None
+        match base_url(&url) {
+            Ok(url) => Some(url),
+            Err(message) => {
+                self.error(value.span(), format!("base_url {message}"));
+                None
+            }
         }
     }
 

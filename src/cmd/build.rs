@@ -28,6 +28,8 @@ pub struct BuildOptions {
     pub cache_dir: Option<PathBuf>,
     /// Pages link the briefings even when `pdf` is off (they come from the previous output).
     pub pdf_links: bool,
+    /// `--base-url`: replaces `base_url` from casefile.toml (already checked and ending in `/`).
+    pub base_url: Option<String>,
 }
 
 impl BuildOptions {
@@ -48,6 +50,7 @@ impl BuildOptions {
             shard: args.shard.as_deref().map(Shard::parse).transpose()?,
             cache_dir: args.cache_dir.clone(),
             pdf_links: pdf,
+            base_url: args.base_url.clone(),
         })
     }
 
@@ -155,9 +158,12 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
         summary: None,
         stats,
     };
-    let Some(checked) = outcome.checked.filter(|_| report.exit == Exit::Success) else {
+    let Some(mut checked) = outcome.checked.filter(|_| report.exit == Exit::Success) else {
         return report;
     };
+    if let Some(url) = &options.base_url {
+        checked.config.base_url = Some(url.clone());
+    }
     let site = resolve::build_site(&checked, options.profile);
     let cache = Cache::at(
         options
@@ -166,9 +172,13 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
             .unwrap_or_else(|| root.join(cache::DEFAULT_DIR)),
     );
     let parts = options.parts();
-    let mut shape = parts.clone();
+    let mut shape: Vec<&str> = parts.clone();
     if options.pdf_links && !options.pdf {
         shape.push("pdf-links");
+    }
+    // The URL is not in any input file, so the no-op check must see it here.
+    if let Some(url) = &options.base_url {
+        shape.extend(["base-url", url.as_str()]);
     }
     let fingerprint = incremental::fingerprint(&outcome.project, &shape, options.profile);
     let profile = incremental::profile_line(options.profile);

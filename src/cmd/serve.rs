@@ -55,6 +55,7 @@ pub fn run(root: &Path, out: &Path, args: &ServeArgs) -> Exit {
         shard: None,
         cache_dir: None,
         pdf_links: true,
+        base_url: args.base_url.clone(),
     };
     let state = Arc::new(Mutex::new(State::default()));
     // Taken before the first build, so that an edit made while it runs is built too.

@@ -326,3 +326,22 @@ fn serve_bind_warns_that_the_site_is_readable_from_the_network() {
     );
     drop(server);
 }
+
+#[test]
+fn serve_writes_the_sitemap_with_the_base_url_option() {
+    let fixture = Fixture::with(&[(
+        "content/dossiers/case.md",
+        "---\ntitle: First title\ndate: 2019-06-10\n---\nText.\n",
+    )]);
+    let (server, base, _) = serve(&fixture, &["--base-url", "https://staging.example.net/"]);
+    let (status, sitemap) = get(&format!("{base}sitemap.xml"));
+    assert_eq!(
+        status, 200,
+        "a site with no base_url in casefile.toml gets a sitemap"
+    );
+    assert!(
+        sitemap.contains("<loc>https://staging.example.net/dossiers/case/index.html</loc>"),
+        "{sitemap}"
+    );
+    drop(server);
+}

@@ -161,6 +161,54 @@ fn sitemap_and_feed_only_with_a_base_url() {
 }
 
 #[test]
+fn base_url_option_overrides_the_config_in_sitemap_and_feed_for_that_build_only() {
+    let fixture = fixture("base_url = \"https://example.org/dossiers\"\n");
+    let staging = "https://staging.example.net/preview";
+    let run = fixture.run(&["build", "--site", "--base-url", staging]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let sitemap = page(&fixture, "sitemap.xml");
+    assert!(
+        sitemap
+            .contains("<loc>https://staging.example.net/preview/dossiers/first/index.html</loc>")
+            && !sitemap.contains("example.org"),
+        "{sitemap}"
+    );
+    let feed = page(&fixture, "atom.xml");
+    assert!(
+        feed.contains("<id>https://staging.example.net/preview/</id>")
+            && feed.contains("href=\"https://staging.example.net/preview/atom.xml\"")
+            && !feed.contains("example.org"),
+        "{feed}"
+    );
+    assert_eq!(fixture.run(&["build", "--site"]).code, 0);
+    assert!(
+        page(&fixture, "sitemap.xml")
+            .contains("<loc>https://example.org/dossiers/index.html</loc>"),
+        "a build without the option goes back to casefile.toml's base_url"
+    );
+}
+
+#[test]
+fn base_url_option_gives_a_site_without_base_url_its_sitemap_and_refuses_a_relative_url() {
+    let fixture = fixture("");
+    let run = fixture.run(&["build", "--site", "--base-url", "/preview/"]);
+    assert_eq!(run.code, 2, "a usage error");
+    assert!(
+        run.stderr
+            .contains("`/preview/` must be an absolute http or https URL"),
+        "{}",
+        run.stderr
+    );
+    assert!(!fixture.out().exists(), "nothing was built");
+    let run = fixture.run(&["build", "--site", "--base-url", "http://localhost:8000"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(page(&fixture, "sitemap.xml").contains("<loc>http://localhost:8000/index.html</loc>"));
+    assert!(
+        page(&fixture, "atom.xml").contains("<link href=\"http://localhost:8000/index.html\"/>")
+    );
+}
+
+#[test]
 fn a_project_template_overrides_the_built_in_one() {
     let fixture = fixture("");
     fixture.write("templates/404.html", "{% extends \"base.html\" %}{% block content %}<p>Gone: {{ site.title }}</p>{% endblock content %}");
@@ -186,6 +234,50 @@ fn init_makes_a_project_that_builds_and_new_adds_a_dossier() {
     let mut again = std::process::Command::new(env!("CARGO_BIN_EXE_casefile"));
     again.args(["new", "second-case", "--root"]).arg(&dir);
     assert_eq!(crate::support::run(again).code, 2, "new never overwrites");
+}
+
+#[test]
+fn init_ignores_everything_a_build_adds_to_the_project() {
+    let fixture = crate::support::Fixture::empty();
+    let dir = fixture.root().join("desk");
+    std::fs::create_dir_all(&dir).expect("folder");
+    std::fs::write(dir.join(".gitignore"), "*.swp\n").expect("an existing .gitignore");
+    let mut init = std::process::Command::new(env!("CARGO_BIN_EXE_casefile"));
+    init.arg("init").arg(&dir);
+    assert_eq!(crate::support::run(init).code, 0);
+    let ignore = std::fs::read_to_string(dir.join(".gitignore")).expect(".gitignore");
+    let lines: Vec<&str> = ignore.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "*.swp",
+            "output/",
+            "output-internal/",
+            ".casefile-cache/",
+            ".output.lock",
+            ".output-internal.lock"
+        ],
+        "existing lines are kept"
+    );
+    let mut build = std::process::Command::new(env!("CARGO_BIN_EXE_casefile"));
+    build.args(["build", "--root"]).arg(&dir);
+    let run = crate::support::run(build);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let tracked = ["casefile.toml", "content", ".gitignore"];
+    for entry in std::fs::read_dir(&dir).expect("read the project") {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if !tracked.contains(&name.as_str()) {
+            assert!(
+                lines.contains(&format!("{name}/").as_str()) || lines.contains(&name.as_str()),
+                "the build added `{name}`, which .gitignore does not list"
+            );
+        }
+    }
+    assert!(dir.join(".casefile-cache").is_dir() && dir.join("output").is_dir());
 }
 
 #[test]
