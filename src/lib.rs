@@ -24,6 +24,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod diagnostics;
+pub mod lang;
 pub mod load;
 pub mod model;
 pub mod parse;

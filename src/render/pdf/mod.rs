@@ -235,6 +235,9 @@ fn preamble(site: &Site, info: &DocumentInfo) -> String {
     } else {
         authors
     };
+    // Every tag in the model was checked by `typst_locale` when it was read; the default
+    // only serves a site assembled without that check.
+    let locale = crate::lang::typst_locale(lang).unwrap_or_default();
     let date = datetime(date).map_or("auto".to_string(), |_| {
         format!(
             "datetime(year: {}, month: {}, day: {})",
@@ -246,13 +249,14 @@ fn preamble(site: &Site, info: &DocumentInfo) -> String {
     format!(
         "#import \"/templates/casefile.typ\": *\n\
          #set document(title: {}, author: {}, keywords: {}, date: {date})\n\
-         #show: setup.with(title: {}, running: {}, restricted: {restricted}, lang: {}, paper: {})\n",
+         #show: setup.with(title: {}, running: {}, restricted: {restricted}, lang: {}, region: {}, paper: {})\n",
         string(title),
         array(authors.iter().map(|a| string(a))),
         array(keywords.iter().map(|k| string(k))),
         string(title),
         string(running),
-        string(lang.split('-').next().unwrap_or("en")),
+        string(&locale.lang),
+        opt_str(locale.region.as_deref()),
         string(site.config.pdf.paper.typst_name()),
     )
 }
