@@ -111,7 +111,10 @@ pub fn build(root: &Path, out: &Path, options: BuildOptions) -> BuildReport {
     };
     let site = resolve::build_site(&checked, options.profile);
     let files = match render(&site, &outcome.project, options.site, options.pdf) {
-        Ok(files) => files,
+        Ok((files, mut warnings)) => {
+            report.diagnostics.append(&mut warnings);
+            files
+        }
         Err(errors) => {
             report.errors = errors;
             report.exit = Exit::ContentErrors;
@@ -159,17 +162,21 @@ pub fn build(root: &Path, out: &Path, options: BuildOptions) -> BuildReport {
     report
 }
 
-/// Renders what was asked for, as files relative to the output folder.
+/// Renders what was asked for, as files relative to the output folder, and the warnings met
+/// laying out the PDFs.
 fn render(
     site: &crate::model::Site,
     project: &crate::load::Project,
     with_site: bool,
     with_pdf: bool,
-) -> Result<Vec<OutputFile>, Vec<String>> {
+) -> Result<(Vec<OutputFile>, Vec<Diagnostic>), Vec<String>> {
     let mut files: Vec<OutputFile> = Vec::new();
+    let mut warnings = Vec::new();
     if with_pdf {
         let world_files = pdf::files(&project.templates, &project.images);
-        for (name, bytes) in pdf::render_all(site, &world_files)? {
+        let rendered = pdf::render_all(site, &world_files)?;
+        warnings = rendered.warnings;
+        for (name, bytes) in rendered.pdfs {
             if with_site && name != "compendium.pdf" {
                 files.push((format!("site/pdf/{name}"), bytes.clone()));
             }
@@ -200,7 +207,7 @@ fn render(
         }
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(files)
+    Ok((files, warnings))
 }
 
 /// Images shown by published dossiers (only those are copied: an image of a restricted

@@ -4,6 +4,7 @@
 //! content images.
 
 pub mod markup;
+pub mod warnings;
 pub mod world;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::config::PdfStandard as Standard;
+use crate::diagnostics::Diagnostic;
 use crate::model::{Date, Dossier, Site, Source};
 use markup::{escape, label, string, Emitter, Target};
 use world::{CasefileWorld, Files};
@@ -54,8 +56,33 @@ pub fn files(
     Arc::new(Files { templates, images })
 }
 
+/// The PDFs of a build, as (file name, bytes), and the warnings met laying them out.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    /// `ID.pdf` per dossier, then `compendium.pdf`.
+    pub pdfs: Vec<(String, Vec<u8>)>,
+    /// Warnings naming the PDF they are about, in the order of the PDFs.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Rendered {
+    fn add(&mut self, (name, compiled): (String, Compiled)) {
+        self.pdfs.push((name, compiled.pdf));
+        self.warnings.extend(compiled.warnings);
+    }
+}
+
+/// A compiled document: the PDF and what was worth a warning.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The PDF bytes.
+    pub pdf: Vec<u8>,
+    /// Typst's warnings and missing glyphs, deduplicated.
+    pub warnings: Vec<Diagnostic>,
+}
+
 /// Renders a briefing per dossier (`ID.pdf`) and the compendium (`compendium.pdf`).
-pub fn render_all(site: &Site, files: &Arc<Files>) -> Result<Vec<(String, Vec<u8>)>, Vec<String>> {
+pub fn render_all(site: &Site, files: &Arc<Files>) -> Result<Rendered, Vec<String>> {
     let results = in_parallel(&site.dossiers, |d| {
         let pdf = compile(
             briefing_source(site, d),
@@ -66,21 +93,21 @@ pub fn render_all(site: &Site, files: &Arc<Files>) -> Result<Vec<(String, Vec<u8
         )?;
         Ok((format!("{}.pdf", d.id), pdf))
     });
-    let mut pdfs = Vec::with_capacity(results.len() + 1);
+    let mut rendered = Rendered::default();
     let mut errors = Vec::new();
     for result in results {
         match result {
-            Ok(pdf) => pdfs.push(pdf),
+            Ok(pdf) => rendered.add(pdf),
             Err(err) => errors.push(err),
         }
     }
     let newest = site.last_updated().unwrap_or(EPOCH);
     match compile(compendium_source(site), files, "compendium", newest, site) {
-        Ok(pdf) => pdfs.push(("compendium.pdf".to_string(), pdf)),
+        Ok(pdf) => rendered.add(("compendium.pdf".to_string(), pdf)),
         Err(err) => errors.push(err),
     }
     if errors.is_empty() {
-        Ok(pdfs)
+        Ok(rendered)
     } else {
         Err(errors)
     }
@@ -122,17 +149,19 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], job: impl Fn(&T) -> R + Sync) -> V
     results.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Compiles one document to PDF bytes. `name` says which document in errors.
+/// Compiles one document to PDF bytes. `name` says which document in errors and warnings.
 pub fn compile(
     source: String,
     files: &Arc<Files>,
     name: &str,
     date: Date,
     site: &Site,
-) -> Result<Vec<u8>, String> {
+) -> Result<Compiled, String> {
     let world = CasefileWorld::new(source, files.clone());
-    let Warned { output, .. } = typst::compile::<PagedDocument>(&world);
+    let Warned { output, warnings } = typst::compile::<PagedDocument>(&world);
     let document = output.map_err(|errors| describe(&world, name, &errors))?;
+    let mut found = warnings::from_typst(&world, name, &warnings);
+    found.extend(warnings::missing_glyphs(&document, name));
     let standards = match site.config.pdf.standard {
         Standard::None => PdfStandards::default(),
         Standard::PdfA2b => {
@@ -149,7 +178,10 @@ pub fn compile(
         typst_pdf::pdf(&document, &options).map_err(|errors| describe(&world, name, &errors))?;
     // typst memoizes across documents; keep its cache from growing without bound.
     comemo::evict(10);
-    Ok(pdf)
+    Ok(Compiled {
+        pdf,
+        warnings: found,
+    })
 }
 
 fn datetime(date: Date) -> Option<Datetime> {
@@ -165,20 +197,10 @@ fn datetime(date: Date) -> Option<Datetime> {
 fn describe(world: &CasefileWorld, name: &str, errors: &[SourceDiagnostic]) -> String {
     let mut out = format!("PDF `{name}.pdf` could not be laid out:");
     for err in errors {
-        let place = err.span.id().and_then(|id| {
-            let source = world.source(id).ok()?;
-            let range = world.range(err.span)?;
-            let line = source.lines().byte_to_line(range.start)? + 1;
-            let path = id.get().vpath().get_with_slash().to_string();
-            Some(match path.strip_prefix(world::TEMPLATE_DIR) {
-                Some(template) => format!("templates/{template}:{line}"),
-                None => format!("generated source line {line}"),
-            })
-        });
         let _ = write!(
             out,
             "\n  {}: {}",
-            place.unwrap_or_else(|| "document".to_string()),
+            place(world, err).unwrap_or_else(|| "document".to_string()),
             err.message
         );
         for hint in &err.hints {
@@ -186,6 +208,20 @@ fn describe(world: &CasefileWorld, name: &str, errors: &[SourceDiagnostic]) -> S
         }
     }
     out
+}
+
+/// Where a Typst diagnostic points: a template's file and line, or a line of the generated
+/// source; `None` for the document as a whole.
+fn place(world: &CasefileWorld, diag: &SourceDiagnostic) -> Option<String> {
+    let id = diag.span.id()?;
+    let source = world.source(id).ok()?;
+    let range = world.range(diag.span)?;
+    let line = source.lines().byte_to_line(range.start)? + 1;
+    let path = id.get().vpath().get_with_slash().to_string();
+    Some(match path.strip_prefix(world::TEMPLATE_DIR) {
+        Some(template) => format!("templates/{template}:{line}"),
+        None => format!("generated source line {line}"),
+    })
 }
 
 use typst::WorldExt;
