@@ -178,14 +178,12 @@ impl Reader<'_> {
 
     fn lang(&mut self, value: &Spanned<DeValue>) -> Option<String> {
         let lang = self.string(value)?;
-        if crate::parse::frontmatter::is_language_tag(&lang) {
-            Some(lang)
-        } else {
-            self.error(
-                value.span(),
-                format!("`{lang}` is not a BCP 47 language tag (like `en` or `es-MX`)"),
-            );
-            None
+        match crate::lang::typst_locale(&lang) {
+            Ok(_) => Some(lang),
+            Err(problem) => {
+                self.diags.push(problem.diagnostic(self.file, value.span()));
+                None
+            }
         }
     }
 
@@ -283,5 +281,16 @@ mod tests {
         assert_eq!(c.base_url.as_deref(), Some("https://x.org/d/"));
         assert_eq!(c.pdf.paper, Paper::UsLetter);
         assert_eq!(c.pdf.standard, PdfStandard::PdfA2b);
+    }
+
+    #[test]
+    fn a_language_typst_cannot_take_is_refused_at_its_value() {
+        let mut diags = Vec::new();
+        let text = "lang = \"x-klingon\"\n";
+        let c = parse("casefile.toml", text, &mut diags);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags[0].message.contains("`x-klingon`"));
+        assert_eq!(&text[diags[0].span.clone().unwrap()], "\"x-klingon\"");
+        assert_eq!(c.lang, "en");
     }
 }

@@ -25,7 +25,8 @@ pub enum Severity {
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
-    /// The file, relative to the project root, with `/` separators.
+    /// The file, relative to the project root, with `/` separators; for a warning about a
+    /// built PDF, its path in the output folder (`pdf/ID.pdf`).
     pub file: String,
     /// Byte span in the file as it is on disk; `None` when the problem is the whole file.
     pub span: Option<Range<usize>>,
@@ -64,6 +65,14 @@ impl Diagnostic {
         Diagnostic {
             span: None,
             ..Diagnostic::error(file, 0..0, message)
+        }
+    }
+
+    /// A warning about a whole file (a built PDF, …).
+    pub fn file_warning(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::file_error(file, message)
         }
     }
 

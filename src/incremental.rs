@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::cache::{Cache, Key, KeyBuilder};
+use crate::diagnostics::Diagnostic;
 use crate::load::Project;
 use crate::model::{Profile, Site};
 use crate::render::html;
@@ -110,9 +111,12 @@ impl Tally {
     }
 }
 
-/// What a build did, for `--timings` and the summary.
+/// What a build did, for `--timings` and the summary, and the warnings its PDFs gave.
 #[derive(Debug, Default)]
 pub struct Stats {
+    /// Warnings met laying out PDFs (kept with each PDF in the cache, so a PDF taken from
+    /// the cache or kept from the previous output warns as when it was laid out).
+    pub warnings: Mutex<Vec<(usize, Diagnostic)>>,
     /// Pages of the site.
     pub pages: Tally,
     /// PDFs (briefings and the compendium).
@@ -356,6 +360,7 @@ impl Renderer<'_> {
         let rel = format!("pdf/{}", job.name);
         if self.kept(staging, &rel, &key)? {
             Tally::count(&self.stats.pdfs.kept);
+            self.warn(&job.name, &key.hex());
         } else {
             let bytes = self.cached_pdf(job, &key, files)?;
             staging
@@ -374,18 +379,86 @@ impl Renderer<'_> {
         Ok(())
     }
 
+    /// A PDF from the cache, or laid out and stored with its warnings.
     fn cached_pdf(&self, job: &PdfJob, key: &Key, files: &Arc<Files>) -> Result<Vec<u8>, String> {
-        let mut rendered = false;
+        let mut warnings = None;
         let bytes = self.cache.get_or_render(key, || {
-            rendered = true;
-            job.compile(files, self.site)
+            let compiled = job.compile(files, self.site)?;
+            warnings = Some(compiled.warnings);
+            Ok::<_, String>(compiled.pdf)
         })?;
-        Tally::count(if rendered {
-            &self.stats.pdfs.rendered
-        } else {
-            &self.stats.pdfs.cached
-        });
+        match warnings {
+            Some(warnings) => {
+                Tally::count(&self.stats.pdfs.rendered);
+                let stored = StoredWarning::encode(&warnings);
+                let _ = self.cache.put(&warnings_key(&key.hex()), stored.as_bytes());
+                let order = self.order(&job.name);
+                self.stats
+                    .warnings
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend(warnings.into_iter().map(|w| (order, w)));
+            }
+            None => {
+                Tally::count(&self.stats.pdfs.cached);
+                self.warn(&job.name, &key.hex());
+            }
+        }
         Ok(bytes)
+    }
+
+    /// Reports the warnings stored with a PDF that this build did not lay out (`key` is the
+    /// PDF's key in hexadecimal).
+    pub fn warn(&self, name: &str, key: &str) {
+        let warnings = self
+            .cache
+            .get(&warnings_key(key))
+            .map_or_else(Vec::new, |bytes| StoredWarning::decode(&bytes));
+        let order = self.order(name);
+        self.stats
+            .warnings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(warnings.into_iter().map(|w| (order, w)));
+    }
+
+    /// The warnings of every PDF in the previous output, for a build that changed nothing.
+    pub fn warn_unchanged(&self, previous: &Manifest) {
+        for job_name in self
+            .site
+            .dossiers
+            .iter()
+            .map(|d| format!("{}.pdf", d.id))
+            .chain([pdf::COMPENDIUM.to_string()])
+        {
+            if let Some(key) = previous.files.get(&format!("pdf/{job_name}")) {
+                self.warn(&job_name, key);
+            }
+        }
+    }
+
+    /// Where a PDF's warnings go among all of them: briefings in the site's order, then the
+    /// compendium.
+    fn order(&self, name: &str) -> usize {
+        let id = name.trim_end_matches(".pdf");
+        self.site
+            .dossier_positions
+            .get(id)
+            .copied()
+            .unwrap_or(self.site.dossiers.len())
+    }
+
+    /// Every warning met, in the order of the PDFs.
+    pub fn warnings(&self) -> Vec<Diagnostic> {
+        let mut warnings = std::mem::take(
+            &mut *self
+                .stats
+                .warnings
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        warnings.sort_by_key(|(order, _)| *order);
+        warnings.into_iter().map(|(_, w)| w).collect()
     }
 
     /// Every page of the site, the search index, the assets and the images it shows.
@@ -460,6 +533,52 @@ fn pdf_key(job: &PdfJob, files: &Files, site: &Site) -> Key {
         }
     }
     key.finish()
+}
+
+/// Where the cache keeps the warnings of the PDF stored under `key` (hexadecimal).
+fn warnings_key(key: &str) -> Key {
+    KeyBuilder::new("pdf-warnings").add(key.as_bytes()).finish()
+}
+
+/// A PDF's warning as the cache keeps it.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredWarning {
+    file: String,
+    span: Option<(usize, usize)>,
+    message: String,
+    help: Option<String>,
+}
+
+impl StoredWarning {
+    fn encode(warnings: &[Diagnostic]) -> String {
+        let stored: Vec<StoredWarning> = warnings
+            .iter()
+            .map(|w| StoredWarning {
+                file: w.file.clone(),
+                span: w.span.as_ref().map(|s| (s.start, s.end)),
+                message: w.message.clone(),
+                help: w.help.clone(),
+            })
+            .collect();
+        serde_json::to_string(&stored).unwrap_or_default()
+    }
+
+    fn decode(bytes: &[u8]) -> Vec<Diagnostic> {
+        let stored: Vec<StoredWarning> = serde_json::from_slice(bytes).unwrap_or_default();
+        stored
+            .into_iter()
+            .map(|w| {
+                let warning = match w.span {
+                    Some((start, end)) => Diagnostic::warning(w.file, start..end, w.message),
+                    None => Diagnostic::file_warning(w.file, w.message),
+                };
+                match w.help {
+                    Some(help) => warning.with_help(help),
+                    None => warning,
+                }
+            })
+            .collect()
+    }
 }
 
 /// The part of every page's key that the templates make.

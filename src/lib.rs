@@ -26,6 +26,7 @@ pub mod cmd;
 pub mod config;
 pub mod diagnostics;
 pub mod incremental;
+pub mod lang;
 pub mod load;
 pub mod model;
 pub mod parse;

@@ -216,6 +216,9 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
     if let Some(previous) = previous.as_ref().filter(|m| {
         m.fingerprint == fingerprint && m.parts == parts && write::all_present(out, m.files.keys())
     }) {
+        let unchanged = renderer(None);
+        unchanged.warn_unchanged(previous);
+        report.diagnostics.extend(unchanged.warnings());
         report.summary = Some(format!(
             "nothing changed since the last build: {} is up to date ({} files, {:.2} s)",
             out.display(),
@@ -242,6 +245,7 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
             .map_err(|err| (Exit::Failure, vec![cannot_write(out, &err)]))
     });
     report.stats.stage("render and write", rendering);
+    report.diagnostics.extend(renderer.warnings());
     match result {
         Ok(()) => report.summary = Some(summary(&site, options, out, &report.stats, started)),
         Err((exit, errors)) => {

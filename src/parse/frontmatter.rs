@@ -237,17 +237,13 @@ fn read_field(ctx: &mut Ctx, meta: &mut DossierMeta, key: &str, value: &Node) {
 
 fn read_lang(ctx: &mut Ctx, value: &Node) -> Option<String> {
     let lang = ctx.string(value, "lang")?;
-    if is_language_tag(&lang.value) {
-        Some(lang.value)
-    } else {
-        ctx.error(
-            value,
-            format!(
-                "`{}` is not a BCP 47 language tag (like `en` or `es-MX`)",
-                lang.value
-            ),
-        );
-        None
+    match crate::lang::typst_locale(&lang.value) {
+        Ok(_) => Some(lang.value),
+        Err(problem) => {
+            let diag = problem.diagnostic(ctx.file, ctx.span(value));
+            ctx.diags.push(diag);
+            None
+        }
     }
 }
 
@@ -314,18 +310,6 @@ fn read_timeline(ctx: &mut Ctx, item: &Node) -> Option<TimelineEntry> {
         sources,
         entities,
     })
-}
-
-/// True for a plausible BCP 47 tag: a 2–3 letter language, then subtags of 1–8 letters or
-/// digits (`en`, `es-MX`, `zh-Hant-TW`).
-pub fn is_language_tag(tag: &str) -> bool {
-    let mut parts = tag.split('-');
-    let first = parts.next().unwrap_or("");
-    // `x-…` (private use) and `i-…` (grandfathered) tags start with a one-letter subtag.
-    let lang_ok = (first.len() == 1 && matches!(first, "x" | "X" | "i" | "I"))
-        || ((2..=8).contains(&first.len()) && first.bytes().all(|b| b.is_ascii_alphabetic()));
-    lang_ok
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// A span in the file, for a whole-file problem at its first line.
@@ -395,9 +379,15 @@ mod tests {
     }
 
     #[test]
-    fn language_tags() {
-        assert!(is_language_tag("en"));
-        assert!(is_language_tag("es-MX"));
-        assert!(!is_language_tag("english language"));
+    fn a_language_typst_cannot_take_is_refused_at_its_value() {
+        let text = "---\ntitle: T\ndate: 2019\nlang: x-klingon\n---\n";
+        let (m, diags) = meta(text);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(&text[diags[0].span.clone().unwrap()], "x-klingon");
+        assert!(diags[0].message.contains("`x-klingon`"));
+        assert_eq!(m.lang, None);
+        let (m, diags) = meta("---\ntitle: T\ndate: 2019\nlang: sr-Latn-RS\n---\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(m.lang.as_deref(), Some("sr-Latn-RS"));
     }
 }

@@ -3,7 +3,8 @@
 //! run script in a reader's browser nor run code in the Typst compiler.
 //!
 //! - a property test feeds arbitrary, truncated and mutated dossiers and catalogs through the
-//!   library pipeline (parse, check, diagnostics, site model, HTML, Typst sources);
+//!   library pipeline (parse, check, diagnostics, site model, HTML, Typst sources), and a
+//!   second one lays out and exports the PDFs of every input `check` passes;
 //! - fixed pathological inputs (deep nesting, huge tables and lines, YAML bombs, 20 MB files,
 //!   invalid UTF-8, NUL bytes, hundreds of dossiers) go through the real binary with a deadline;
 //! - XSS vectors must come out inert, Typst injections must print literally.
@@ -77,7 +78,15 @@ const TOKENS: &[&str] = &[
     "title: x\n", "date: 2019\n", "id: sedena\n", "classification: restricted\n", "draft: true\n",
     "confidential: true\n", "tags: [a, b]\n", "extra: {a: &x [1], b: *x}\n", "  - ", "    ",
     "|---|\n", "| a | b |\n", "## h {#x}\n", "#read(\"/etc/passwd\")", "= ", "\u{1F600}",
-    "\u{0301}", "(", ")", ".", "`x`(", "**b**.",
+    "\u{0301}", "(", ")", ".", "`x`(", "**b**.", "lang: x-klingon\n", "lang: es-419\n",
+    "lang: zh-Hant-TW\n", "lang: de-CH-1996\n", "lang: ", "-419", "-x-", "\u{20000}",
+];
+
+/// Language tags, well formed or not, that Typst might choke on.
+#[rustfmt::skip]
+const LANG_TAGS: &[&str] = &[
+    "en", "es-419", "zh-Hant-TW", "sr-Latn-RS", "en-GB-oxendict", "de-CH-1996", "x-klingon",
+    "i-klingon", "klingon", "zh-yue-HK", "en-US-u-ca-gregory", "de-x-old", "fil-PH", "e", "EN",
 ];
 
 fn char_floor(text: &str, at: usize) -> usize {
@@ -154,6 +163,17 @@ fn inputs() -> impl Strategy<Value = Input> {
     let front =
         yamlish.prop_map(move |s| w("random front matter", format!("---\n{s}\n---\nBody.\n")));
     let w = with.clone();
+    let tag = prop_oneof![
+        select(LANG_TAGS).prop_map(String::from),
+        "[a-zA-Z]{1,9}(-[a-zA-Z0-9]{1,9}){0,5}",
+    ];
+    let lang = (tag, markdownish).prop_map(move |(tag, s)| {
+        w(
+            "language tag",
+            format!("---\ntitle: T\ndate: 2020-01-01\nlang: {tag}\n---\n{s}"),
+        )
+    });
+    let w = with.clone();
     let truncated = (select(dossiers.clone()), any::<Index>()).prop_map(move |(text, at)| {
         let cut = char_floor(&text, at.index(text.len() + 1));
         w("truncated sample", text[..cut].to_string())
@@ -176,6 +196,7 @@ fn inputs() -> impl Strategy<Value = Input> {
         1 => arbitrary,
         2 => body,
         1 => front,
+        2 => lang,
         2 => truncated,
         4 => mutated,
         2 => catalogs,
@@ -267,6 +288,11 @@ fn exercise(
             for (name, source) in sources {
                 typst_syntax_errors(&source).map_err(|e| format!("{name}: {e}"))?;
             }
+            // What `check` passes, `build` builds: lay out and export every PDF as a build does.
+            let files = pdf::files(&BTreeMap::new(), &BTreeMap::new());
+            pdf::render_all(&site, &files).map_err(|errors| {
+                format!("checked content failed to typeset: {}", errors.join("\n"))
+            })?;
         }
     }
     Ok(())
@@ -300,20 +326,21 @@ fn env_number(name: &str, default: u64) -> u64 {
 
 #[test]
 fn arbitrary_truncated_and_mutated_input_never_panics_the_pipeline() {
-    run_property("no panic", false);
+    run_property("no panic", false, 256);
 }
 
 #[test]
-fn generated_typst_parses_for_any_checked_input() {
-    run_property("Typst syntax", true);
+fn every_checked_input_typesets_its_pdfs() {
+    run_property("Typst compiles", true, 64);
 }
 
-/// Runs the property test: 256 cases by default, within a time budget;
-/// `CASEFILE_FUZZ_CASES` and `CASEFILE_FUZZ_SECONDS` raise them. The generator is
-/// deterministic, so CI sees the same cases every run and a failure reproduces.
-fn run_property(name: &str, check_typst: bool) {
-    let cases = env_number("CASEFILE_FUZZ_CASES", 256) as u32;
-    let budget = Duration::from_secs(env_number("CASEFILE_FUZZ_SECONDS", 20));
+/// Runs the property test over `default_cases` cases, or `CASEFILE_PROPTEST_CASES`, within a
+/// time budget of 60 s or `CASEFILE_PROPTEST_SECONDS` (cases past it are counted as
+/// skipped). The generator is deterministic, so CI sees the same cases every run and a
+/// failure reproduces.
+fn run_property(name: &str, check_typst: bool, default_cases: u64) {
+    let cases = env_number("CASEFILE_PROPTEST_CASES", default_cases) as u32;
+    let budget = Duration::from_secs(env_number("CASEFILE_PROPTEST_SECONDS", 60));
     let tera = html::templates(&BTreeMap::new()).expect("built-in templates load");
     let tally = Tally::default();
     let started = Instant::now();
@@ -350,8 +377,10 @@ fn run_property(name: &str, check_typst: bool) {
         ),
         Err(TestError::Abort(reason)) => panic!("property test aborted: {reason}"),
     }
+    // A quarter of the generated inputs are samples with a few edits, most of which check
+    // clean; far fewer reaching rendering means the generator stopped producing them.
     assert!(
-        tally.rendered.load(Ordering::Relaxed) > 10,
+        tally.rendered.load(Ordering::Relaxed) as u32 > cases.min(256) / 8,
         "too few inputs reached rendering for the test to mean much"
     );
 }

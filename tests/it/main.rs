@@ -12,3 +12,4 @@ mod pdf;
 mod profiles;
 mod serve;
 mod site;
+mod typeset;

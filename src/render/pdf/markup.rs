@@ -133,6 +133,13 @@ pub fn label(name: &str) -> String {
         .collect()
 }
 
+/// The label of a heading of dossier `id` in the compendium. Its parts are joined with `:`,
+/// which neither an id nor an anchor can contain, so that `a--b` + `c` and `a` + `b--c`
+/// stay two labels.
+pub fn heading_label(id: &str, anchor: &str) -> String {
+    format!("{}:{}", label(&format!("d-{id}")), label(anchor))
+}
+
 /// Which document the markup is for: links and labels differ.
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
@@ -146,8 +153,8 @@ impl Target<'_> {
     /// The label of a heading anchor of the current dossier.
     pub fn heading_label(&self, anchor: &str) -> String {
         match self {
-            Target::Briefing => label(&format!("h--{anchor}")),
-            Target::Compendium(id) => label(&format!("d-{id}--{anchor}")),
+            Target::Briefing => format!("h:{}", label(anchor)),
+            Target::Compendium(id) => heading_label(id, anchor),
         }
     }
 
@@ -274,7 +281,7 @@ impl<'a> Emitter<'a> {
             }
             (Target::Compendium(_), LinkTarget::Dossier { id, heading }) => {
                 let label = match heading {
-                    Some(anchor) => label(&format!("d-{id}--{anchor}")),
+                    Some(anchor) => heading_label(id, anchor),
                     None => label(&format!("d-{id}")),
                 };
                 let _ = write!(self.out, "#xref(<{label}>)[");
@@ -507,5 +514,23 @@ mod tests {
     #[test]
     fn numbered_line_start_is_escaped() {
         assert_eq!(escape("1. x"), "1\\. x");
+    }
+
+    #[test]
+    fn heading_labels_of_ids_and_anchors_with_double_hyphens_stay_apart() {
+        let first = heading_label("a--b", "c");
+        let second = heading_label("a", "b--c");
+        assert_ne!(first, second);
+        assert_ne!(
+            first,
+            label("d-a--b--c"),
+            "nor the label of a dossier `a--b--c`"
+        );
+        for written in [first, second] {
+            assert!(
+                typst::syntax::is_valid_label_literal_id(&written),
+                "Typst takes `<{written}>` as a label"
+            );
+        }
     }
 }

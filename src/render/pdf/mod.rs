@@ -4,6 +4,7 @@
 //! content images.
 
 pub mod markup;
+pub mod warnings;
 pub mod world;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::config::PdfStandard as Standard;
+use crate::diagnostics::Diagnostic;
 use crate::model::{Date, Dossier, Site, Source};
 use markup::{escape, label, string, Emitter, Target};
 use world::{CasefileWorld, Files};
@@ -72,7 +74,7 @@ impl PdfJob {
     }
 
     /// Lays the document out and exports it.
-    pub fn compile(&self, files: &Arc<Files>, site: &Site) -> Result<Vec<u8>, String> {
+    pub fn compile(&self, files: &Arc<Files>, site: &Site) -> Result<Compiled, String> {
         compile(self.source.clone(), files, self.stem(), self.date, site)
     }
 }
@@ -98,22 +100,49 @@ pub fn compendium_job(site: &Site) -> PdfJob {
 /// The compendium's file name.
 pub const COMPENDIUM: &str = "compendium.pdf";
 
-/// Renders a briefing per dossier (`ID.pdf`) and the compendium (`compendium.pdf`).
-pub fn render_all(site: &Site, files: &Arc<Files>) -> Result<Vec<(String, Vec<u8>)>, Vec<String>> {
+/// The PDFs of a build, as (file name, bytes), and the warnings met laying them out.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    /// `ID.pdf` per dossier, then `compendium.pdf`.
+    pub pdfs: Vec<(String, Vec<u8>)>,
+    /// Warnings naming the PDF they are about, in the order of the PDFs.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A compiled document: the PDF and what was worth a warning.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The PDF bytes.
+    pub pdf: Vec<u8>,
+    /// Typst's warnings and missing glyphs, deduplicated.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Renders a briefing per dossier (`ID.pdf`) and the compendium (`compendium.pdf`), without
+/// a cache (builds go through [`crate::incremental`]).
+pub fn render_all(site: &Site, files: &Arc<Files>) -> Result<Rendered, Vec<String>> {
     let mut jobs: Vec<PdfJob> = site
         .dossiers
         .iter()
         .map(|d| briefing_job(site, d))
         .collect();
     jobs.push(compendium_job(site));
-    let results = in_parallel(&jobs, |job| {
-        job.compile(files, site).map(|pdf| (job.name.clone(), pdf))
-    });
-    let (pdfs, errors): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+    let results = in_parallel(&jobs, |job| job.compile(files, site));
+    let mut rendered = Rendered::default();
+    let mut errors = Vec::new();
+    for (job, result) in jobs.iter().zip(results) {
+        match result {
+            Ok(compiled) => {
+                rendered.pdfs.push((job.name.clone(), compiled.pdf));
+                rendered.warnings.extend(compiled.warnings);
+            }
+            Err(err) => errors.push(err),
+        }
+    }
     if errors.is_empty() {
-        Ok(pdfs.into_iter().flatten().collect())
+        Ok(rendered)
     } else {
-        Err(errors.into_iter().filter_map(Result::err).collect())
+        Err(errors)
     }
 }
 
@@ -153,17 +182,19 @@ pub fn in_parallel<T: Sync, R: Send>(items: &[T], job: impl Fn(&T) -> R + Sync) 
     results.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Compiles one document to PDF bytes. `name` says which document in errors.
+/// Compiles one document to PDF bytes. `name` says which document in errors and warnings.
 pub fn compile(
     source: String,
     files: &Arc<Files>,
     name: &str,
     date: Date,
     site: &Site,
-) -> Result<Vec<u8>, String> {
+) -> Result<Compiled, String> {
     let world = CasefileWorld::new(source, files.clone());
-    let Warned { output, .. } = typst::compile::<PagedDocument>(&world);
+    let Warned { output, warnings } = typst::compile::<PagedDocument>(&world);
     let document = output.map_err(|errors| describe(&world, name, &errors))?;
+    let mut found = warnings::from_typst(&world, name, &warnings);
+    found.extend(warnings::missing_glyphs(&document, name));
     let standards = match site.config.pdf.standard {
         Standard::None => PdfStandards::default(),
         Standard::PdfA2b => {
@@ -180,7 +211,10 @@ pub fn compile(
         typst_pdf::pdf(&document, &options).map_err(|errors| describe(&world, name, &errors))?;
     // typst memoizes across documents; keep its cache from growing without bound.
     comemo::evict(10);
-    Ok(pdf)
+    Ok(Compiled {
+        pdf,
+        warnings: found,
+    })
 }
 
 fn datetime(date: Date) -> Option<Datetime> {
@@ -196,20 +230,10 @@ fn datetime(date: Date) -> Option<Datetime> {
 fn describe(world: &CasefileWorld, name: &str, errors: &[SourceDiagnostic]) -> String {
     let mut out = format!("PDF `{name}.pdf` could not be laid out:");
     for err in errors {
-        let place = err.span.id().and_then(|id| {
-            let source = world.source(id).ok()?;
-            let range = world.range(err.span)?;
-            let line = source.lines().byte_to_line(range.start)? + 1;
-            let path = id.get().vpath().get_with_slash().to_string();
-            Some(match path.strip_prefix(world::TEMPLATE_DIR) {
-                Some(template) => format!("templates/{template}:{line}"),
-                None => format!("generated source line {line}"),
-            })
-        });
         let _ = write!(
             out,
             "\n  {}: {}",
-            place.unwrap_or_else(|| "document".to_string()),
+            place(world, err).unwrap_or_else(|| "document".to_string()),
             err.message
         );
         for hint in &err.hints {
@@ -217,6 +241,20 @@ fn describe(world: &CasefileWorld, name: &str, errors: &[SourceDiagnostic]) -> S
         }
     }
     out
+}
+
+/// Where a Typst diagnostic points: a template's file and line, or a line of the generated
+/// source; `None` for the document as a whole.
+fn place(world: &CasefileWorld, diag: &SourceDiagnostic) -> Option<String> {
+    let id = diag.span.id()?;
+    let source = world.source(id).ok()?;
+    let range = world.range(diag.span)?;
+    let line = source.lines().byte_to_line(range.start)? + 1;
+    let path = id.get().vpath().get_with_slash().to_string();
+    Some(match path.strip_prefix(world::TEMPLATE_DIR) {
+        Some(template) => format!("templates/{template}:{line}"),
+        None => format!("generated source line {line}"),
+    })
 }
 
 use typst::WorldExt;
@@ -266,6 +304,9 @@ fn preamble(site: &Site, info: &DocumentInfo) -> String {
     } else {
         authors
     };
+    // Every tag in the model was checked by `typst_locale` when it was read; the default
+    // only serves a site assembled without that check.
+    let locale = crate::lang::typst_locale(lang).unwrap_or_default();
     let date = datetime(date).map_or("auto".to_string(), |_| {
         format!(
             "datetime(year: {}, month: {}, day: {})",
@@ -277,13 +318,14 @@ fn preamble(site: &Site, info: &DocumentInfo) -> String {
     format!(
         "#import \"/templates/casefile.typ\": *\n\
          #set document(title: {}, author: {}, keywords: {}, date: {date})\n\
-         #show: setup.with(title: {}, running: {}, restricted: {restricted}, lang: {}, paper: {})\n",
+         #show: setup.with(title: {}, running: {}, restricted: {restricted}, lang: {}, region: {}, paper: {})\n",
         string(title),
         array(authors.iter().map(|a| string(a))),
         array(keywords.iter().map(|k| string(k))),
         string(title),
         string(running),
-        string(lang.split('-').next().unwrap_or("en")),
+        string(&locale.lang),
+        opt_str(locale.region.as_deref()),
         string(site.config.pdf.paper.typst_name()),
     )
 }
