@@ -11,6 +11,7 @@ use tera::{Context, Tera};
 
 use crate::model::{Dossier, Entity, NoteContent, Site, Source, TimelineEvent};
 use crate::render::markup::{citation_html, to_html, PageLinks};
+use crate::render::template_error;
 
 /// The built-in templates, embedded in the binary; a project's `templates/` overrides them
 /// by file name.
@@ -59,7 +60,7 @@ pub fn templates(overrides: &BTreeMap<String, String>) -> Result<Tera, String> {
         }
     }
     tera.add_raw_templates(all.into_iter().collect::<Vec<_>>())
-        .map_err(|e| describe_tera_error(&e))?;
+        .map_err(|e| template_error::describe(&e, overrides))?;
     Ok(tera)
 }
 
@@ -78,18 +79,6 @@ fn escape_html(text: &str) -> String {
         }
     }
     out
-}
-
-/// Tera errors nest their causes; the innermost says what is wrong, the outer ones where.
-pub fn describe_tera_error(err: &tera::Error) -> String {
-    let mut message = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
 
 /// Options for rendering the site.
@@ -219,7 +208,7 @@ fn render_page(
     let html = tera.render(template, &context).map_err(|e| {
         format!(
             "template `{template}` failed for {path}: {}",
-            describe_tera_error(&e)
+            template_error::describe(&e, options.overrides)
         )
     })?;
     Ok((path, html.into_bytes()))
