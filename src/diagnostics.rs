@@ -334,8 +334,8 @@ pub fn write_json(
             message: &d.message,
             help: d.help.as_deref(),
         };
-        let line = serde_json::to_string(&json)?;
-        writeln!(out, "{}", escape_line_separators(&line))?;
+        let object = serde_json::to_string(&json)?;
+        writeln!(out, "{}", escape_line_separators(&object))?;
     }
     Ok(())
 }
