@@ -6,7 +6,7 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 
 /// The file name of the settings file in a project root.
 pub const FILE_NAME: &str = "casefile.toml";
@@ -92,6 +92,7 @@ pub fn parse(file: &str, text: &str, diags: &mut Vec<Diagnostic>) -> Config {
     for err in &errors {
         let span = err.span().unwrap_or(0..0);
         diags.push(Diagnostic::error(
+            Code::TomlSyntax,
             file,
             span,
             format!("invalid TOML: {}", err.message().trim()),
@@ -135,14 +136,21 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn error(&mut self, span: Range<usize>, message: String) -> Option<std::convert::Infallible> {
-        self.diags.push(Diagnostic::error(self.file, span, message));
+    fn error(
+        &mut self,
+        code: Code,
+        span: Range<usize>,
+        message: String,
+    ) -> Option<std::convert::Infallible> {
+        self.diags
+            .push(Diagnostic::error(code, self.file, span, message));
         None
     }
 
     fn unknown(&mut self, key: &Spanned<toml::de::DeString>, known: &[&str]) -> Option<()> {
         let name: &str = key.get_ref().as_ref();
         let diag = Diagnostic::error(
+            Code::UnknownKey,
             self.file,
             key.span(),
             format!("unknown key `{name}` in {FILE_NAME}"),
@@ -160,7 +168,11 @@ impl Reader<'_> {
         match value.get_ref() {
             DeValue::String(s) => Some(s.to_string()),
             _ => {
-                self.error(value.span(), "expected a string".to_string());
+                self.error(
+                    Code::WrongType,
+                    value.span(),
+                    "expected a string".to_string(),
+                );
                 None
             }
         }
@@ -170,7 +182,11 @@ impl Reader<'_> {
         match value.get_ref() {
             DeValue::Array(items) => items.iter().map(|item| self.string(item)).collect(),
             _ => {
-                self.error(value.span(), "expected a list of strings".to_string());
+                self.error(
+                    Code::WrongType,
+                    value.span(),
+                    "expected a list of strings".to_string(),
+                );
                 None
             }
         }
@@ -192,7 +208,7 @@ impl Reader<'_> {
         match base_url(&url) {
             Ok(url) => Some(url),
             Err(message) => {
-                self.error(value.span(), format!("base_url {message}"));
+                self.error(Code::BadUrl, value.span(), format!("base_url {message}"));
                 None
             }
         }
@@ -200,7 +216,11 @@ impl Reader<'_> {
 
     fn pdf(&mut self, value: &Spanned<DeValue>) -> Option<PdfConfig> {
         let DeValue::Table(table) = value.get_ref() else {
-            self.error(value.span(), "expected a table `[pdf]`".to_string());
+            self.error(
+                Code::WrongType,
+                value.span(),
+                "expected a table `[pdf]`".to_string(),
+            );
             return None;
         };
         let mut pdf = Config::default().pdf;
@@ -235,12 +255,17 @@ impl Reader<'_> {
     }
 
     fn enum_error(&mut self, span: Range<usize>, key: &str, value: &str, allowed: &[&str]) {
-        let diag = Diagnostic::error(self.file, span, format!("`{value}` is not a valid {key}"))
-            .with_suggestion_or(
-                value,
-                allowed.iter().copied(),
-                format!("expected one of: {}", allowed.join(", ")),
-            );
+        let diag = Diagnostic::error(
+            Code::BadValue,
+            self.file,
+            span,
+            format!("`{value}` is not a valid {key}"),
+        )
+        .with_suggestion_or(
+            value,
+            allowed.iter().copied(),
+            format!("expected one of: {}", allowed.join(", ")),
+        );
         self.diags.push(diag);
     }
 }

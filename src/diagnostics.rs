@@ -20,11 +20,119 @@ pub enum Severity {
     Warning,
 }
 
+/// Declares [`Code`] from one table: each kind of diagnostic, its stable name, its severity
+/// and what it means. The README's table of codes lists the same rows (a test compares them).
+macro_rules! codes {
+    ($($variant:ident = $name:literal, $severity:ident, $meaning:literal;)*) => {
+        /// The kind of a diagnostic: a stable name that tools can match on, shown as
+        /// `error[unknown-source]` and as the JSON `code`. Adding a kind of diagnostic means
+        /// adding a row here and to the README's table.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $(
+                #[doc = $meaning]
+                $variant,
+            )*
+        }
+
+        impl Code {
+            /// Every code, in the order of the table.
+            pub const ALL: &[Code] = &[$(Code::$variant),*];
+
+            /// The stable kebab-case name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $name,)*
+                }
+            }
+
+            /// The severity every diagnostic of this kind has.
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Code::$variant => Severity::$severity,)*
+                }
+            }
+
+            /// What a diagnostic of this kind means, in one line.
+            pub fn meaning(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $meaning,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    // Files and syntax.
+    NoContent = "no-content", Error, "the project has no `content/` folder";
+    Unreadable = "unreadable", Error, "a file or folder could not be read";
+    NotAFile = "not-a-file", Error, "a folder stands where a file is expected";
+    LinkOutsideContent = "link-outside-content", Error, "a symbolic link in `content/` leads outside it, or to nothing";
+    TooLarge = "too-large", Error, "a file is over the size limit";
+    NotUtf8 = "not-utf8", Error, "a text file is not valid UTF-8";
+    YamlSyntax = "yaml-syntax", Error, "YAML (front matter, `entities.yaml`, `sources.yaml`) does not parse";
+    TomlSyntax = "toml-syntax", Error, "`casefile.toml` does not parse";
+    NoFrontMatter = "no-front-matter", Error, "a dossier does not start with a `---` line";
+    UnclosedFrontMatter = "unclosed-front-matter", Error, "a dossier's front matter has no closing `---` line";
+    EmptyFrontMatter = "empty-front-matter", Error, "a dossier's front matter holds nothing";
+    // Fields and values.
+    UnknownField = "unknown-field", Error, "a YAML field the format does not know";
+    UnknownKey = "unknown-key", Error, "a `casefile.toml` key casefile does not know";
+    DuplicateField = "duplicate-field", Error, "a field is given twice in one map";
+    BadKey = "bad-key", Error, "a YAML key that is not a plain name";
+    MissingField = "missing-field", Error, "a required field is missing";
+    WrongType = "wrong-type", Error, "a value of the wrong type (text, list, map, true or false)";
+    EmptyValue = "empty-value", Error, "a field that must hold text is empty";
+    BadId = "bad-id", Error, "an id with characters other than lowercase letters, digits, `-` and `_`";
+    BadFileName = "bad-file-name", Error, "a dossier without `id:` whose file name is not a valid id";
+    BadDate = "bad-date", Error, "a date that is not `YYYY`, `YYYY-MM` or `YYYY-MM-DD`";
+    BadValue = "bad-value", Error, "a value outside a field's fixed set (kind, status, paper, …)";
+    BadUrl = "bad-url", Error, "a URL that is not an absolute http or https address";
+    BadGrade = "bad-grade", Error, "a source grade that is not an Admiralty grade (A1 to F6)";
+    BadLang = "bad-lang", Error, "a language that is not a usable BCP 47 tag";
+    // Markdown.
+    UnsafeLink = "unsafe-link", Warning, "a link to an address that is not http, https, mailto or an anchor; it is shown as text";
+    RawHtml = "raw-html", Warning, "raw HTML, which the PDF leaves out";
+    TooDeep = "too-deep", Error, "lists, quotes and emphasis nested beyond the limit";
+    BadHeadingId = "bad-heading-id", Error, "a `{#id}` on a heading that is reserved, repeated or malformed";
+    RemoteImage = "remote-image", Error, "an image from the web instead of under `content/`";
+    UndefinedFootnote = "undefined-footnote", Error, "a footnote reference with no definition";
+    UnusedFootnote = "unused-footnote", Warning, "a footnote definition nobody references";
+    // References.
+    DuplicateId = "duplicate-id", Error, "two dossiers or entities with one id";
+    DuplicateSource = "duplicate-source", Error, "two sources with one id in the same scope";
+    ShadowedSource = "shadowed-source", Error, "a local source that reuses the id of a shared one";
+    UnknownEntity = "unknown-entity", Error, "a reference to an entity that is not defined";
+    NotAnEntity = "not-an-entity", Error, "a dossier id where an entity is expected";
+    UnknownDossier = "unknown-dossier", Error, "a `related` dossier that does not exist";
+    NotADossier = "not-a-dossier", Error, "an entity id where a dossier is expected";
+    UnknownSource = "unknown-source", Error, "a citation of a source that is not defined";
+    UnusedSource = "unused-source", Warning, "a source nobody cites";
+    UnknownId = "unknown-id", Error, "a `[[link]]` to an id that is not defined";
+    HeadingOfEntity = "heading-of-entity", Error, "a `[[id#heading]]` link to an entity, which has no headings";
+    UnknownHeading = "unknown-heading", Error, "a `[[id#heading]]` link to a heading the dossier does not have";
+    ImageOutsideContent = "image-outside-content", Error, "an image path that leaves `content/`";
+    ImageNotFound = "image-not-found", Error, "an image that does not exist";
+    // Laying out PDFs.
+    PdfTypstWarning = "pdf-typst-warning", Warning, "Typst warned while laying out a PDF (a document that did not converge, an unknown font, …)";
+    PdfMissingGlyph = "pdf-missing-glyph", Warning, "a PDF shows characters that no embedded font can draw";
+}
+
+impl Code {
+    /// True for a file's own syntax error: it comes first among that file's diagnostics.
+    pub fn is_syntax(self) -> bool {
+        matches!(self, Code::YamlSyntax | Code::TomlSyntax)
+    }
+}
+
 /// One problem in the content, located by file and byte span.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
+    /// The kind of problem.
+    pub code: Code,
     /// The file, relative to the project root, with `/` separators; for a warning about a
     /// built PDF, its path in the output folder (`pdf/ID.pdf`).
     pub file: String,
@@ -37,10 +145,17 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// An error at a span of a file.
-    pub fn error(file: impl Into<String>, span: Range<usize>, message: impl Into<String>) -> Self {
+    /// An error of kind `code` at a span of a file.
+    pub fn error(
+        code: Code,
+        file: impl Into<String>,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        debug_assert_eq!(code.severity(), Severity::Error, "{code:?} is a warning");
         Diagnostic {
             severity: Severity::Error,
+            code,
             file: file.into(),
             span: Some(span),
             message: message.into(),
@@ -48,31 +163,37 @@ impl Diagnostic {
         }
     }
 
-    /// A warning at a span of a file.
+    /// A warning of kind `code` at a span of a file.
     pub fn warning(
+        code: Code,
         file: impl Into<String>,
         span: Range<usize>,
         message: impl Into<String>,
     ) -> Self {
+        debug_assert_eq!(code.severity(), Severity::Warning, "{code:?} is an error");
         Diagnostic {
             severity: Severity::Warning,
-            ..Diagnostic::error(file, span, message)
+            code,
+            file: file.into(),
+            span: Some(span),
+            message: message.into(),
+            help: None,
         }
     }
 
-    /// An error about a whole file (unreadable, not UTF-8, …).
-    pub fn file_error(file: impl Into<String>, message: impl Into<String>) -> Self {
+    /// An error of kind `code` about a whole file (unreadable, not UTF-8, …).
+    pub fn file_error(code: Code, file: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
             span: None,
-            ..Diagnostic::error(file, 0..0, message)
+            ..Diagnostic::error(code, file, 0..0, message)
         }
     }
 
-    /// A warning about a whole file (a built PDF, …).
-    pub fn file_warning(file: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A warning of kind `code` about a whole file (a built PDF, …).
+    pub fn file_warning(code: Code, file: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::file_error(file, message)
+            span: None,
+            ..Diagnostic::warning(code, file, 0..0, message)
         }
     }
 
@@ -168,17 +289,22 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
-/// Sorts diagnostics by file and position so that output is deterministic.
+/// Sorts diagnostics by file and position so that output is deterministic. A file's own
+/// syntax error comes first among its diagnostics: it may explain the others.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        let pos = |d: &Diagnostic| d.span.as_ref().map_or(0, |s| s.start);
-        (&a.file, pos(a), a.severity, &a.message).cmp(&(&b.file, pos(b), b.severity, &b.message))
+        let key = |d: &Diagnostic| {
+            let pos = d.span.as_ref().map_or(0, |s| s.start);
+            (!d.code.is_syntax(), pos, d.severity)
+        };
+        (&a.file, key(a), &a.message).cmp(&(&b.file, key(b), &b.message))
     });
 }
 
 #[derive(Serialize)]
 struct JsonDiagnostic<'a> {
     severity: Severity,
+    code: &'static str,
     file: &'a str,
     line: usize,
     column: usize,
@@ -189,7 +315,8 @@ struct JsonDiagnostic<'a> {
     help: Option<&'a str>,
 }
 
-/// Writes one JSON object per diagnostic and line.
+/// Writes one JSON object per diagnostic and line. `message` and `help` are separate keys;
+/// U+2028 and U+2029 are escaped, so that no reader splits a diagnostic over two lines.
 pub fn write_json(
     out: &mut dyn Write,
     diagnostics: &[Diagnostic],
@@ -208,25 +335,35 @@ pub fn write_json(
         } else {
             (1, 1)
         };
-        // Tools that read only `message` still see the suggestion of a near match.
-        let message = match &d.help {
-            Some(help) if help.starts_with("did you mean") => format!("{}; {help}", d.message),
-            _ => d.message.clone(),
-        };
         let json = JsonDiagnostic {
             severity: d.severity,
+            code: d.code.name(),
             file: &d.file,
             line,
             column,
             end_line,
             end_column,
-            message: &message,
+            message: &d.message,
             help: d.help.as_deref(),
         };
-        serde_json::to_writer(&mut *out, &json)?;
-        writeln!(out)?;
+        let object = serde_json::to_string(&json)?;
+        writeln!(out, "{}", escape_line_separators(&object))?;
     }
     Ok(())
+}
+
+/// JSON text with U+2028 and U+2029 written as escapes. serde_json leaves them raw, which is
+/// valid JSON, but Python's `splitlines` and older JavaScript take them for line breaks. Outside
+/// strings JSON text is ASCII, so every occurrence is inside a string, where an escape means
+/// the same character.
+fn escape_line_separators(json: &str) -> std::borrow::Cow<'_, str> {
+    if json.contains(['\u{2028}', '\u{2029}']) {
+        json.replace('\u{2028}', "\\u2028")
+            .replace('\u{2029}', "\\u2029")
+            .into()
+    } else {
+        json.into()
+    }
 }
 
 /// Renders diagnostics the way rustc does: message, `--> file:line:col`, the source line with
@@ -242,7 +379,9 @@ pub fn render_human(diagnostics: &[Diagnostic], texts: &SourceTexts) -> String {
     let mut out = String::new();
     for d in diagnostics {
         let located = d.span.as_ref().zip(texts.get(&d.file));
-        let mut cs = CsDiagnostic::new(severity(d.severity)).with_message(&d.message);
+        let mut cs = CsDiagnostic::new(severity(d.severity))
+            .with_code(d.code.name())
+            .with_message(&d.message);
         let mut notes = Vec::new();
         match located {
             Some((span, text)) => {
@@ -303,6 +442,129 @@ mod tests {
     fn bom_is_not_a_column() {
         let text = "\u{feff}---\n";
         assert_eq!(line_col(text, 3), (1, 1));
+    }
+
+    fn severity_name(severity: Severity) -> &'static str {
+        match severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+
+    #[test]
+    fn codes_are_distinct_kebab_case_names() {
+        let mut names: Vec<&str> = Code::ALL.iter().map(|c| c.name()).collect();
+        for name in &names {
+            let kebab = name.split('-').all(|part| {
+                !part.is_empty()
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
+            assert!(kebab, "`{name}` is not kebab-case");
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Code::ALL.len(), "a name is used twice");
+    }
+
+    #[test]
+    fn the_readme_documents_every_code_and_no_other() {
+        let readme = include_str!("../README.md");
+        for code in Code::ALL {
+            let row = format!(
+                "| `{}` | {} | {} |",
+                code.name(),
+                severity_name(code.severity()),
+                code.meaning()
+            );
+            assert!(readme.contains(&row), "README lacks the row\n{row}");
+        }
+        let documented = readme
+            .lines()
+            .filter(|line| line.starts_with("| `"))
+            .filter(|line| line.contains("` | error | ") || line.contains("` | warning | "))
+            .count();
+        assert_eq!(
+            documented,
+            Code::ALL.len(),
+            "README documents codes that do not exist"
+        );
+    }
+
+    fn sample(message: &str, help: Option<&str>) -> Diagnostic {
+        let mut diag = Diagnostic::error(Code::UnknownSource, "content/a.md", 4..8, message);
+        diag.help = help.map(str::to_string);
+        diag
+    }
+
+    fn json_lines(diagnostics: &[Diagnostic], text: &str) -> String {
+        let mut texts = SourceTexts::default();
+        texts.insert("content/a.md", text);
+        let mut out = Vec::new();
+        write_json(&mut out, diagnostics, &texts).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn json_has_the_code_and_keeps_help_out_of_the_message() {
+        let diag = sample(
+            "unknown source `sedena-intl`",
+            Some("did you mean `sedena-intel`?"),
+        );
+        let out = json_lines(&[diag], "Yes [@sedena-intl].\n");
+        let value: serde_json::Value = serde_json::from_str(out.trim_end()).unwrap();
+        assert_eq!(value["code"], "unknown-source");
+        assert_eq!(value["message"], "unknown source `sedena-intl`");
+        assert_eq!(value["help"], "did you mean `sedena-intel`?");
+        assert_eq!(
+            (value["line"].as_u64(), value["column"].as_u64()),
+            (Some(1), Some(5))
+        );
+    }
+
+    #[test]
+    fn line_and_paragraph_separators_are_escaped_in_json() {
+        let diag = sample("unknown source `a\u{2028}b\u{2029}c`", Some("x\u{2028}y"));
+        let out = json_lines(&[diag.clone(), diag], "");
+        assert!(!out.contains(['\u{2028}', '\u{2029}']), "{out:?}");
+        // Python's `splitlines` also breaks at these; every diagnostic is one line.
+        assert_eq!(
+            out.split(['\n', '\u{2028}', '\u{2029}']).count(),
+            3,
+            "{out:?}"
+        );
+        let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+        assert_eq!(first["message"], "unknown source `a\u{2028}b\u{2029}c`");
+        assert_eq!(first["help"], "x\u{2028}y");
+    }
+
+    #[test]
+    fn human_output_shows_the_code_like_rustc() {
+        let mut texts = SourceTexts::default();
+        texts.insert("content/a.md", "Yes [@sedena-intl].\n");
+        let out = render_human(&[sample("unknown source `x`", None)], &texts);
+        assert!(
+            out.starts_with("error[unknown-source]: unknown source `x`"),
+            "{out}"
+        );
+        assert!(out.contains("--> content/a.md:1:5"), "{out}");
+    }
+
+    #[test]
+    fn a_files_syntax_error_sorts_first_among_its_diagnostics() {
+        let late_syntax = Diagnostic::error(
+            Code::YamlSyntax,
+            "content/entities.yaml",
+            90..90,
+            "bad YAML",
+        );
+        let early = Diagnostic::error(Code::BadValue, "content/entities.yaml", 10..15, "bad kind");
+        let other_file =
+            Diagnostic::error(Code::UnknownEntity, "content/dossiers/a.md", 50..54, "x");
+        let mut diags = vec![early.clone(), other_file.clone(), late_syntax.clone()];
+        sort(&mut diags);
+        assert_eq!(diags, [other_file, late_syntax, early]);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::cache::{Cache, Key, KeyBuilder};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::load::Project;
 use crate::model::{Profile, Site};
 use crate::render::html;
@@ -481,7 +481,7 @@ impl Renderer<'_> {
             if self.kept(staging, &rel, &key)? {
                 Tally::count(&self.stats.pages.kept);
             } else {
-                let bytes = html::render(&tera, job)?;
+                let bytes = html::render(&tera, job, &self.project.templates)?;
                 Tally::count(&self.stats.pages.rendered);
                 staging
                     .write(&rel, &bytes)
@@ -543,6 +543,7 @@ fn warnings_key(key: &str) -> Key {
 /// A PDF's warning as the cache keeps it.
 #[derive(Debug, Serialize, Deserialize)]
 struct StoredWarning {
+    code: String,
     file: String,
     span: Option<(usize, usize)>,
     message: String,
@@ -554,6 +555,7 @@ impl StoredWarning {
         let stored: Vec<StoredWarning> = warnings
             .iter()
             .map(|w| StoredWarning {
+                code: w.code.name().to_string(),
                 file: w.file.clone(),
                 span: w.span.as_ref().map(|s| (s.start, s.end)),
                 message: w.message.clone(),
@@ -568,9 +570,14 @@ impl StoredWarning {
         stored
             .into_iter()
             .map(|w| {
+                let code = Code::ALL
+                    .iter()
+                    .copied()
+                    .find(|c| c.name() == w.code)
+                    .unwrap_or(Code::PdfTypstWarning);
                 let warning = match w.span {
-                    Some((start, end)) => Diagnostic::warning(w.file, start..end, w.message),
-                    None => Diagnostic::file_warning(w.file, w.message),
+                    Some((start, end)) => Diagnostic::warning(code, w.file, start..end, w.message),
+                    None => Diagnostic::file_warning(code, w.file, w.message),
                 };
                 match w.help {
                     Some(help) => warning.with_help(help),

@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 
 /// What Typst's `text` takes of a language tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub struct LangProblem {
 impl LangProblem {
     /// The problem as an error at the `lang` value. Kind: `bad-lang-tag`.
     pub fn diagnostic(&self, file: &str, span: Range<usize>) -> Diagnostic {
-        Diagnostic::error(file, span, self.message.clone())
+        Diagnostic::error(Code::BadLang, file, span, self.message.clone())
             .with_help("use a tag such as `en`, `en-GB`, `es-419`, `zh-Hant-TW` or `de-CH-1996`")
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 
 /// Largest Markdown or YAML file accepted (bytes).
 pub const MAX_TEXT_FILE: u64 = 8 * 1024 * 1024;
@@ -60,7 +60,7 @@ pub fn load(root: &Path) -> Loaded {
     let mut loaded = Loaded::default();
     let content = root.join("content");
     if !content.is_dir() {
-        loaded.diagnostics.push(Diagnostic::file_error("content", format!("no `content/` folder in {}", root.display())).with_help(
+        loaded.diagnostics.push(Diagnostic::file_error(Code::NoContent, "content", format!("no `content/` folder in {}", root.display())).with_help(
             "run casefile in a project folder, pass --root, or create one with `casefile init DIR`",
         ));
         loaded.io_failure = true;
@@ -89,6 +89,7 @@ fn read_optional(root: &Path, rel: &Path, loaded: &mut Loaded) -> Option<TextFil
         Err(_) => None,
         Ok(meta) if meta.is_dir() => {
             loaded.diagnostics.push(Diagnostic::file_error(
+                Code::NotAFile,
                 &label,
                 format!("`{label}` is a folder, expected a file"),
             ));
@@ -108,7 +109,7 @@ fn read_text(path: &Path, label: String, loaded: &mut Loaded) -> Option<TextFile
             );
             loaded
                 .diagnostics
-                .push(Diagnostic::file_error(&label, message));
+                .push(Diagnostic::file_error(Code::TooLarge, &label, message));
             return None;
         }
         Ok(_) => fs::read(path),
@@ -117,6 +118,7 @@ fn read_text(path: &Path, label: String, loaded: &mut Loaded) -> Option<TextFile
     match bytes {
         Err(err) => {
             loaded.diagnostics.push(Diagnostic::file_error(
+                Code::Unreadable,
                 &label,
                 format!("cannot read `{label}`: {err}"),
             ));
@@ -131,7 +133,8 @@ fn read_text(path: &Path, label: String, loaded: &mut Loaded) -> Option<TextFile
                 let message =
                     format!("`{label}` is not valid UTF-8 (line {line}, byte offset {at})");
                 loaded.diagnostics.push(
-                    Diagnostic::file_error(&label, message).with_help("save the file as UTF-8"),
+                    Diagnostic::file_error(Code::NotUtf8, &label, message)
+                        .with_help("save the file as UTF-8"),
                 );
                 None
             }
@@ -155,6 +158,7 @@ fn walk_content(root: &Path, content: &Path, loaded: &mut Loaded) {
                     .unwrap_or_else(|| content.to_path_buf());
                 let label = label(root, &path);
                 loaded.diagnostics.push(Diagnostic::file_error(
+                    Code::Unreadable,
                     &label,
                     format!("cannot read `{label}`: {err}"),
                 ));
@@ -201,6 +205,7 @@ fn resolve_entry(
     if file_type.is_dir() {
         if entry.path().extension().is_some_and(|e| e == "md") {
             loaded.diagnostics.push(Diagnostic::file_error(
+                Code::NotAFile,
                 label,
                 format!("`{label}` is a folder, expected a Markdown file"),
             ));
@@ -214,6 +219,7 @@ fn resolve_entry(
         Ok(target) if target.starts_with(content) && target.is_file() => Some(target),
         _ => {
             let diag = Diagnostic::file_error(
+                Code::LinkOutsideContent,
                 label,
                 format!("`{label}` is a link to a file outside content/ (or to nothing)"),
             )
@@ -242,7 +248,7 @@ fn read_image(content: &Path, walked: &Path, path: &Path, label: &str, loaded: &
             );
             loaded
                 .diagnostics
-                .push(Diagnostic::file_error(label, message));
+                .push(Diagnostic::file_error(Code::TooLarge, label, message));
         }
         _ => match fs::read(path) {
             Ok(bytes) => {
@@ -250,6 +256,7 @@ fn read_image(content: &Path, walked: &Path, path: &Path, label: &str, loaded: &
             }
             Err(err) => {
                 loaded.diagnostics.push(Diagnostic::file_error(
+                    Code::Unreadable,
                     label,
                     format!("cannot read `{label}`: {err}"),
                 ));

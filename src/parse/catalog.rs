@@ -1,9 +1,9 @@
 //! `entities.yaml` and `sources.yaml`, and source definitions wherever they appear. Each entry
 //! is read on its own: one bad entry is reported and does not hide the valid ones around it.
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Classification, Date, EntityKind, SourceKind, Spanned};
-use crate::parse::fields::Ctx;
+use crate::parse::fields::{self, Ctx};
 use crate::yaml::{self, Node};
 
 /// The fields of a source definition.
@@ -130,6 +130,7 @@ fn read_grade(ctx: &mut Ctx, value: &Node) -> Option<String> {
         Some(grade.value)
     } else {
         ctx.error(
+            Code::BadGrade,
             value,
             format!("`{}` is not an Admiralty grade", grade.value),
         );
@@ -174,6 +175,7 @@ pub fn read_entity(ctx: &mut Ctx, item: &Node) -> Option<EntityDef> {
                     yaml::Value::Map(_) => value.to_json(),
                     _ => {
                         ctx.error(
+                            Code::WrongType,
                             value,
                             format!("`extra` must be a map, found {}", value.kind_name()),
                         );
@@ -199,13 +201,59 @@ pub fn read_entity(ctx: &mut Ctx, item: &Node) -> Option<EntityDef> {
     })
 }
 
+/// A list file (`entities.yaml`, `sources.yaml`) read entry by entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catalog<T> {
+    /// The entries that could be read, in file order.
+    pub defs: Vec<T>,
+    /// The ids of entries that were reported and left out. They are known: a reference to one
+    /// is explained by the entry's own error and is not an error of its own.
+    pub broken_ids: Vec<String>,
+    /// Part of the file could not be read far enough to tell which ids it defines (a syntax
+    /// error in an entry with no readable `id:`, or a file that is not a list), so any id may
+    /// be defined there.
+    pub ids_unknown: bool,
+}
+
+impl<T> Default for Catalog<T> {
+    fn default() -> Self {
+        Catalog {
+            defs: Vec::new(),
+            broken_ids: Vec::new(),
+            ids_unknown: false,
+        }
+    }
+}
+
+impl<T> Catalog<T> {
+    /// Reads one parsed entry: its definition, or its id as a broken one.
+    fn read_entry(&mut self, ctx: &mut Ctx, item: &Node, read: fn(&mut Ctx, &Node) -> Option<T>) {
+        match read(ctx, item) {
+            Some(def) => self.defs.push(def),
+            None => self.broken_ids.extend(written_id(item)),
+        }
+    }
+}
+
+/// The `id` an entry gives, as written, whether or not the entry (or the id) is valid.
+pub fn written_id(item: &Node) -> Option<String> {
+    let yaml::Value::Map(pairs) = &item.value else {
+        return None;
+    };
+    pairs
+        .iter()
+        .find(|(key, _)| key.as_str() == Some("id"))
+        .and_then(|(_, value)| value.as_str())
+        .map(str::to_string)
+}
+
 /// Reads a YAML list file (`entities.yaml`, `sources.yaml`), each entry on its own.
 pub fn read_list<T>(
     file: &str,
     text: &str,
     diags: &mut Vec<Diagnostic>,
     read: fn(&mut Ctx, &Node) -> Option<T>,
-) -> Vec<T> {
+) -> Catalog<T> {
     // A byte-order mark is accepted; positions still count from the start of the file.
     let base = if text.starts_with('\u{feff}') {
         '\u{feff}'.len_utf8()
@@ -213,9 +261,10 @@ pub fn read_list<T>(
         0
     };
     let body = &text[base..];
+    let mut catalog = Catalog::default();
     let root = match yaml::parse(body) {
         Ok(Some(root)) => root,
-        Ok(None) => return Vec::new(),
+        Ok(None) => return catalog,
         // Bad YAML in one entry must not hide the others: read entry by entry.
         Err(_) => return read_entries_apart(file, body, base, diags, read),
     };
@@ -225,13 +274,14 @@ pub fn read_list<T>(
             "{file} must be a YAML list (each entry starting with `- `), found {}",
             root.kind_name()
         );
-        ctx.error(&root, message);
-        return Vec::new();
+        ctx.error(Code::WrongType, &root, message);
+        catalog.ids_unknown = true;
+        return catalog;
     };
-    items
-        .iter()
-        .filter_map(|item| read(&mut ctx, item))
-        .collect()
+    for item in items {
+        catalog.read_entry(&mut ctx, item, read);
+    }
+    catalog
 }
 
 /// Reads a list whose YAML does not parse as a whole: each top-level `- ` entry is parsed on
@@ -242,7 +292,7 @@ fn read_entries_apart<T>(
     base: usize,
     diags: &mut Vec<Diagnostic>,
     read: fn(&mut Ctx, &Node) -> Option<T>,
-) -> Vec<T> {
+) -> Catalog<T> {
     let mut starts: Vec<usize> = Vec::new();
     let mut offset = 0;
     for line in body.split_inclusive('\n') {
@@ -254,7 +304,7 @@ fn read_entries_apart<T>(
     if starts.first() != Some(&0) {
         starts.insert(0, 0);
     }
-    let mut items = Vec::new();
+    let mut catalog = Catalog::default();
     for (i, &start) in starts.iter().enumerate() {
         let end = starts.get(i + 1).copied().unwrap_or(body.len());
         let chunk = &body[start..end];
@@ -267,26 +317,37 @@ fn read_entries_apart<T>(
                 };
                 match &root.value {
                     yaml::Value::List(entries) => {
-                        items.extend(entries.iter().filter_map(|e| read(&mut ctx, e)))
+                        for entry in entries {
+                            catalog.read_entry(&mut ctx, entry, read);
+                        }
                     }
-                    _ => ctx.error(
-                        &root,
-                        format!("{file} must be a YAML list (each entry starting with `- `)"),
-                    ),
+                    _ => {
+                        ctx.error(
+                            Code::WrongType,
+                            &root,
+                            format!("{file} must be a YAML list (each entry starting with `- `)"),
+                        );
+                        catalog.ids_unknown = true;
+                    }
                 }
             }
             Ok(None) => {}
             Err(err) => {
                 let at = base + start + err.offset.min(chunk.len());
                 diags.push(Diagnostic::error(
+                    Code::YamlSyntax,
                     file,
                     at..at,
                     format!("bad YAML: {}", err.message),
                 ));
+                match fields::recover_id(chunk) {
+                    Some(id) => catalog.broken_ids.push(id.value),
+                    None => catalog.ids_unknown = true,
+                }
             }
         }
     }
-    items
+    catalog
 }
 
 #[cfg(test)]
@@ -302,9 +363,11 @@ mod tests {
         let text = "- id: a\n  name: A\n  kind: person\n- id: b\n  name: B\n  kind: persn\n- id: c\n  name: C\n  kind: place\n";
         let mut diags = Vec::new();
         let entities = read_list("content/entities.yaml", text, &mut diags, read_entity);
-        assert_eq!(ids(&entities), ["a", "c"]);
+        assert_eq!(ids(&entities.defs), ["a", "c"]);
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].help.as_deref(), Some("did you mean `person`?"));
+        assert_eq!(entities.broken_ids, ["b"], "the bad entry's id stays known");
+        assert!(!entities.ids_unknown);
     }
 
     #[test]
@@ -312,7 +375,13 @@ mod tests {
         let text = "\u{feff}- id: a\n  name: A\n  kind: person\n- id: b\n  name: [unclosed\n  kind: person\n- id: c\n  name: C\n  kind: place\n";
         let mut diags = Vec::new();
         let entities = read_list("content/entities.yaml", text, &mut diags, read_entity);
-        assert_eq!(ids(&entities), ["a", "c"]);
+        assert_eq!(ids(&entities.defs), ["a", "c"]);
+        assert_eq!(
+            entities.broken_ids,
+            ["b"],
+            "read from the entry's `id:` line"
+        );
+        assert!(!entities.ids_unknown);
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert!(diags[0].message.starts_with("bad YAML"));
         let at = diags[0].span.clone().unwrap().start;
@@ -320,6 +389,34 @@ mod tests {
             at > text.find("- id: b").unwrap() && at < text.find("- id: c").unwrap(),
             "located in its entry"
         );
+    }
+
+    #[test]
+    fn a_syntax_error_without_a_readable_id_leaves_the_ids_unknown() {
+        let text = "- id: a\n  name: A\n  kind: person\n- {id: b, name: \"B, kind: person}\n";
+        let mut diags = Vec::new();
+        let entities = read_list("content/entities.yaml", text, &mut diags, read_entity);
+        assert_eq!(ids(&entities.defs), ["a"]);
+        assert!(entities.broken_ids.is_empty());
+        assert!(entities.ids_unknown);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_list_leaves_the_ids_unknown() {
+        let mut diags = Vec::new();
+        let entities = read_list("content/entities.yaml", "a: 1\n", &mut diags, read_entity);
+        assert!(entities.defs.is_empty());
+        assert!(entities.ids_unknown);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+    }
+
+    #[test]
+    fn a_source_without_a_title_keeps_its_id_known() {
+        let text = "- id: s\n  url: https://example.org\n";
+        let mut diags = Vec::new();
+        let sources = read_list("content/sources.yaml", text, &mut diags, read_source);
+        assert!(sources.defs.is_empty());
+        assert_eq!(sources.broken_ids, ["s"]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Date, Spanned};
 use crate::yaml::{self, Node, Value};
 
@@ -24,21 +24,22 @@ impl Ctx<'_> {
         self.base + node.span.start..self.base + node.span.end
     }
 
-    /// Reports an error at a node.
-    pub fn error(&mut self, node: &Node, message: impl Into<String>) {
-        let diag = Diagnostic::error(self.file, self.span(node), message);
+    /// Reports an error of kind `code` at a node.
+    pub fn error(&mut self, code: Code, node: &Node, message: impl Into<String>) {
+        let diag = Diagnostic::error(code, self.file, self.span(node), message);
         self.diags.push(diag);
     }
 
     /// Reports an error at a node with a suggestion among `candidates`.
     pub fn error_suggest<'c>(
         &mut self,
+        code: Code,
         node: &Node,
         message: impl Into<String>,
         wrong: &str,
         candidates: impl IntoIterator<Item = &'c str>,
     ) {
-        let diag = Diagnostic::error(self.file, self.span(node), message)
+        let diag = Diagnostic::error(code, self.file, self.span(node), message)
             .with_suggestion(wrong, candidates);
         self.diags.push(diag);
     }
@@ -53,6 +54,7 @@ impl Ctx<'_> {
     ) -> Option<Vec<(&'n str, &'n Node)>> {
         let Value::Map(pairs) = &node.value else {
             self.error(
+                Code::WrongType,
                 node,
                 format!(
                     "{what} must be a map of `key: value` lines, found {}",
@@ -65,11 +67,16 @@ impl Ctx<'_> {
         let mut out = Vec::new();
         for (key, value) in pairs {
             let Some(name) = key.as_str() else {
-                self.error(key, format!("a key in the {what} must be a plain name"));
+                self.error(
+                    Code::BadKey,
+                    key,
+                    format!("a key in the {what} must be a plain name"),
+                );
                 continue;
             };
             if !known.contains(&name) {
                 let diag = Diagnostic::error(
+                    Code::UnknownField,
                     self.file,
                     self.span(key),
                     format!("unknown field `{name}` in {what}"),
@@ -83,7 +90,11 @@ impl Ctx<'_> {
                 continue;
             }
             if seen.contains(&name) {
-                self.error(key, format!("field `{name}` is given twice in {what}"));
+                self.error(
+                    Code::DuplicateField,
+                    key,
+                    format!("field `{name}` is given twice in {what}"),
+                );
                 continue;
             }
             seen.push(name);
@@ -96,6 +107,7 @@ impl Ctx<'_> {
     pub fn missing(&mut self, map: &Node, field: &str, what: &str) {
         let span = self.span(map);
         let diag = Diagnostic::error(
+            Code::MissingField,
             self.file,
             span.start..span.start,
             format!("missing required field `{field}` in {what}"),
@@ -110,11 +122,12 @@ impl Ctx<'_> {
                 Some(Spanned::new(text.clone(), self.span(node)))
             }
             Value::Scalar { .. } => {
-                self.error(node, format!("`{field}` is empty"));
+                self.error(Code::EmptyValue, node, format!("`{field}` is empty"));
                 None
             }
             _ => {
                 self.error(
+                    Code::WrongType,
                     node,
                     format!("`{field}` must be text, found {}", node.kind_name()),
                 );
@@ -130,6 +143,7 @@ impl Ctx<'_> {
             _ if node.is_null() => &[],
             _ => {
                 self.error(
+                    Code::WrongType,
                     node,
                     format!("`{field}` must be a list, found {}", node.kind_name()),
                 );
@@ -152,7 +166,7 @@ impl Ctx<'_> {
         if is_id(&value.value) {
             Some(value)
         } else {
-            let diag = Diagnostic::error(self.file, value.span.clone(), format!("`{}` is not a valid id", value.value))
+            let diag = Diagnostic::error(Code::BadId, self.file, value.span.clone(), format!("`{}` is not a valid id", value.value))
                 .with_help("ids use lowercase ASCII letters, digits, `-` and `_`, and start with a letter or digit".to_string());
             self.diags.push(diag);
             None
@@ -174,6 +188,7 @@ impl Ctx<'_> {
             Some(date) => Some(Spanned::new(date, value.span)),
             None => {
                 let diag = Diagnostic::error(
+                    Code::BadDate,
                     self.file,
                     value.span,
                     format!("`{}` is not a valid date", value.value),
@@ -195,6 +210,7 @@ impl Ctx<'_> {
                 Some(b) => Some(b),
                 None => {
                     self.error(
+                        Code::WrongType,
                         node,
                         format!("`{field}` must be true or false, found `{text}`"),
                     );
@@ -203,6 +219,7 @@ impl Ctx<'_> {
             },
             Value::Scalar { text, quoted: true } => {
                 self.error(
+                    Code::WrongType,
                     node,
                     format!("`{field}` must be true or false, found the text `\"{text}\"`"),
                 );
@@ -210,6 +227,7 @@ impl Ctx<'_> {
             }
             _ => {
                 self.error(
+                    Code::WrongType,
                     node,
                     format!(
                         "`{field}` must be true or false, found {}",
@@ -234,6 +252,7 @@ impl Ctx<'_> {
         }
         let names: Vec<&str> = allowed.iter().map(|(n, _)| *n).collect();
         let diag = Diagnostic::error(
+            Code::BadValue,
             self.file,
             value.span,
             format!("`{}` is not a valid {field}", value.value),
@@ -254,6 +273,7 @@ impl Ctx<'_> {
             Some(value)
         } else {
             let diag = Diagnostic::error(
+                Code::BadUrl,
                 self.file,
                 value.span,
                 format!("`{}` is not an http or https URL", value.value),
@@ -265,6 +285,38 @@ impl Ctx<'_> {
             None
         }
     }
+}
+
+/// The id of YAML that does not parse, from its `id:` line: a line at the indentation of the
+/// first key (the `-` of a list entry counts as indentation) holding `id:` and a plain or
+/// quoted valid id. The span is the id's, in `yaml`. `None` when there is no such line.
+pub fn recover_id(yaml: &str) -> Option<Spanned<String>> {
+    let mut key_column = None;
+    let mut offset = 0;
+    for line in yaml.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let (dash, rest) = match line.strip_prefix('-') {
+            Some(rest) if key_column.is_none() => (1, rest),
+            _ => (0, line),
+        };
+        let text = rest.trim_start();
+        if text.trim_end().is_empty() || text.starts_with('#') {
+            continue;
+        }
+        let column = dash + rest.len() - text.len();
+        if column != *key_column.get_or_insert(column) {
+            continue;
+        }
+        let Some(value) = text.strip_prefix("id:") else {
+            continue;
+        };
+        let value = value.split(" #").next().unwrap_or_default();
+        let id = value.trim().trim_matches(|c| c == '"' || c == '\'');
+        let at = start + line.len() - text.len() + 3 + value.find(id).unwrap_or(0);
+        return is_id(id).then(|| Spanned::new(id.to_string(), at..at + id.len()));
+    }
+    None
 }
 
 /// True for a valid casefile id.
@@ -294,6 +346,20 @@ mod tests {
         assert!(!is_id("Sedena"));
         assert!(!is_id("-x"));
         assert!(!is_id(""));
+    }
+
+    #[test]
+    fn ids_are_recovered_from_their_line() {
+        let entry = "- name: \"Unclosed\n  extra:\n    id: nested\n  id: 'cjng' # the cartel\n";
+        let id = recover_id(entry).unwrap();
+        assert_eq!(id.value, "cjng");
+        assert_eq!(&entry[id.span], "cjng");
+        let dash_alone = "-\n  id: x1\n";
+        assert_eq!(recover_id(dash_alone).unwrap().value, "x1");
+        let front_matter = "title: [unclosed\nid: my-dossier\n";
+        assert_eq!(recover_id(front_matter).unwrap().value, "my-dossier");
+        assert_eq!(recover_id("- {id: x, name: \"y}\n"), None);
+        assert_eq!(recover_id("- id: Not An Id\n"), None);
     }
 
     #[test]

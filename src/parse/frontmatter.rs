@@ -3,10 +3,10 @@
 
 use std::ops::Range;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Classification, Confidence, Date, Spanned, Status};
-use crate::parse::catalog::{read_source, SourceDef};
-use crate::parse::fields::Ctx;
+use crate::parse::catalog::{read_source, written_id, SourceDef};
+use crate::parse::fields::{self, Ctx};
 use crate::yaml::{self, Node, Value};
 
 /// The front-matter fields the format knows.
@@ -62,12 +62,18 @@ pub struct DossierMeta {
     pub entities: Vec<EntityUse>,
     /// Local sources.
     pub sources: Vec<SourceDef>,
+    /// The ids of local sources that were reported and left out: citing one is no error of
+    /// its own.
+    pub broken_sources: Vec<String>,
     /// Related dossier ids.
     pub related: Vec<Spanned<String>>,
     /// Timeline.
     pub timeline: Vec<TimelineEntry>,
     /// Free-form data.
     pub extra: serde_json::Value,
+    /// The YAML did not parse: every field is unknown (the id is read from its line if it
+    /// can be), so references the fields could have defined are not errors of their own.
+    pub unreadable: bool,
 }
 
 /// An entity named in front matter.
@@ -79,13 +85,15 @@ pub struct EntityUse {
     pub role: Option<String>,
 }
 
-/// A timeline entry as written.
+/// A timeline entry as written. An entry with a bad or missing date or event is kept (and
+/// reported), so that the sources and entities it names still count as cited and are checked;
+/// only complete entries are published.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimelineEntry {
-    /// When.
-    pub date: Spanned<Date>,
-    /// What (inline Markdown).
-    pub event: Spanned<String>,
+    /// When; `None` when missing or bad.
+    pub date: Option<Spanned<Date>>,
+    /// What (inline Markdown); `None` when missing or bad.
+    pub event: Option<Spanned<String>>,
     /// Cited source ids.
     pub sources: Vec<Spanned<String>>,
     /// Entity ids.
@@ -117,6 +125,7 @@ pub fn split<'a>(file: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
     if rest[..first_line_end].trim_end() != "---" {
         let line = rest[..first_line_end].trim_end_matches(['\r', '\n']);
         return Err(Diagnostic::error(
+            Code::NoFrontMatter,
             file,
             start..start + line.len(),
             "a dossier must start with front matter between two `---` lines",
@@ -138,6 +147,7 @@ pub fn split<'a>(file: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
         offset += line.len();
     }
     Err(Diagnostic::error(
+        Code::UnclosedFrontMatter,
         file,
         start..start + 3,
         "front matter is not closed: no second `---` line",
@@ -153,6 +163,7 @@ pub fn parse_meta(ctx: &mut Ctx, yaml_text: &str) -> DossierMeta {
         Ok(None) => {
             let at = ctx.base;
             ctx.diags.push(Diagnostic::error(
+                Code::EmptyFrontMatter,
                 ctx.file,
                 at..at,
                 "front matter is empty: `title` and `date` are required",
@@ -162,10 +173,16 @@ pub fn parse_meta(ctx: &mut Ctx, yaml_text: &str) -> DossierMeta {
         Err(err) => {
             let at = ctx.base + err.offset.min(yaml_text.len());
             ctx.diags.push(Diagnostic::error(
+                Code::YamlSyntax,
                 ctx.file,
                 at..at,
                 format!("bad YAML in front matter: {}", err.message),
             ));
+            meta.unreadable = true;
+            meta.id = fields::recover_id(yaml_text).map(|id| {
+                let span = ctx.base + id.span.start..ctx.base + id.span.end;
+                Spanned::new(id.value, span)
+            });
             return meta;
         }
     };
@@ -216,11 +233,12 @@ fn read_field(ctx: &mut Ctx, meta: &mut DossierMeta, key: &str, value: &Node) {
                 .collect()
         }
         "sources" => {
-            meta.sources = ctx
-                .list(value, key)
-                .iter()
-                .filter_map(|item| read_source(ctx, item))
-                .collect()
+            for item in ctx.list(value, key) {
+                match read_source(ctx, item) {
+                    Some(source) => meta.sources.push(source),
+                    None => meta.broken_sources.extend(written_id(item)),
+                }
+            }
         }
         "related" => meta.related = ctx.ids(value, key),
         "timeline" => {
@@ -253,6 +271,7 @@ fn read_extra(ctx: &mut Ctx, value: &Node) -> serde_json::Value {
         _ if value.is_null() => serde_json::Value::Object(Default::default()),
         _ => {
             ctx.error(
+                Code::WrongType,
                 value,
                 format!("`extra` must be a map, found {}", value.kind_name()),
             );
@@ -305,8 +324,8 @@ fn read_timeline(ctx: &mut Ctx, item: &Node) -> Option<TimelineEntry> {
         ctx.missing(item, "event", what);
     }
     Some(TimelineEntry {
-        date: date?,
-        event: event?,
+        date,
+        event,
         sources,
         entities,
     })
@@ -370,6 +389,26 @@ mod tests {
         assert!(messages.iter().any(|m| m.contains("`Bad Id`")));
         assert!(messages.iter().any(|m| m.contains("`ftp://x`")));
         assert_eq!(m.entities.len(), 1);
+    }
+
+    #[test]
+    fn a_timeline_entry_with_a_bad_date_keeps_its_references() {
+        let text = "---\ntitle: T\ndate: 2019\ntimeline:\n  - date: 2019-13\n    event: E\n    sources: [report]\n---\n";
+        let (m, diags) = meta(text);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(m.timeline.len(), 1);
+        assert_eq!(m.timeline[0].date, None);
+        assert_eq!(m.timeline[0].sources[0].value, "report");
+    }
+
+    #[test]
+    fn front_matter_that_does_not_parse_keeps_its_id() {
+        let text = "---\ntitle: [unclosed\nid: my-case\n---\n";
+        let (m, diags) = meta(text);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(m.unreadable);
+        let id = m.id.expect("read from its line");
+        assert_eq!(&text[id.span], "my-case");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::model::Spanned;
 
 /// Largest nesting of block quotes and lists accepted in a body.
@@ -283,7 +283,7 @@ impl<'a, 'd> Walker<'a, 'd> {
                 } else {
                     self.links.push(LinkKind::Dropped);
                     let message = format!("link to `{dest_url}` is rendered as plain text");
-                    let diag = Diagnostic::warning(self.file, self.span(&range), message).with_help(
+                    let diag = Diagnostic::warning(Code::UnsafeLink, self.file, self.span(&range), message).with_help(
                         "links go to http, https or mailto addresses or #anchors; use [[id]] to link a dossier or entity",
                     );
                     self.diags.push(diag);
@@ -326,8 +326,12 @@ impl<'a, 'd> Walker<'a, 'd> {
                     let message = format!(
                         "lists, quotes and emphasis are nested deeper than {MAX_NESTING} levels"
                     );
-                    self.diags
-                        .push(Diagnostic::error(self.file, self.span(&range), message));
+                    self.diags.push(Diagnostic::error(
+                        Code::TooDeep,
+                        self.file,
+                        self.span(&range),
+                        message,
+                    ));
                 }
                 self.push_md(Event::Start(tag));
             }
@@ -388,6 +392,7 @@ impl<'a, 'd> Walker<'a, 'd> {
             Event::Html(_) | Event::InlineHtml(_) if !self.warned_html => {
                 self.warned_html = true;
                 let diag = Diagnostic::warning(
+                    Code::RawHtml,
                     self.file,
                     self.span(&range),
                     "raw HTML is left out of the PDF",
@@ -434,8 +439,12 @@ impl<'a, 'd> Walker<'a, 'd> {
         };
         match problem {
             Some(message) => {
-                self.diags
-                    .push(Diagnostic::error(self.file, self.span(range), message));
+                self.diags.push(Diagnostic::error(
+                    Code::BadHeadingId,
+                    self.file,
+                    self.span(range),
+                    message,
+                ));
                 slug(id)
             }
             None => id.to_string(),
@@ -501,7 +510,7 @@ impl<'a, 'd> Walker<'a, 'd> {
     fn image(&mut self, dest: &str, range: &Range<usize>) {
         let span = self.span(range);
         if dest.starts_with("http://") || dest.starts_with("https://") || dest.starts_with("//") {
-            let diag = Diagnostic::error(self.file, span, format!("remote image `{dest}`"))
+            let diag = Diagnostic::error(Code::RemoteImage, self.file, span, format!("remote image `{dest}`"))
                 .with_help("builds run offline and PDFs embed what they show: save the image under content/ and use a relative path");
             self.diags.push(diag);
         } else {
@@ -562,6 +571,7 @@ impl<'a, 'd> Walker<'a, 'd> {
             .map_or(0, |i| cursor + i);
         let span = self.span(&(range.start + at..range.start + at + label.len() + 3));
         let diag = Diagnostic::error(
+            Code::UndefinedFootnote,
             self.file,
             span,
             format!("footnote `[^{label}]` has no definition"),

@@ -5,9 +5,9 @@ pub mod fields;
 pub mod frontmatter;
 pub mod markdown;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::load::TextFile;
-use crate::parse::catalog::{EntityDef, SourceDef};
+use crate::parse::catalog::{Catalog, EntityDef, SourceDef};
 use crate::parse::fields::Ctx;
 use crate::parse::frontmatter::DossierMeta;
 use crate::parse::markdown::Body;
@@ -25,7 +25,8 @@ pub struct ParsedDossier {
     pub body: Body,
     /// Inline Markdown of the summary.
     pub summary: Option<Vec<markdown::RawPiece>>,
-    /// Inline Markdown of each timeline event, in the order of `meta.timeline`.
+    /// Inline Markdown of each timeline event, in the order of `meta.timeline` (empty for an
+    /// entry without a valid event).
     pub timeline_events: Vec<Vec<markdown::RawPiece>>,
 }
 
@@ -67,7 +68,12 @@ pub fn parse_dossier(file: &TextFile, diags: &mut Vec<Diagnostic>) -> Option<Par
     let timeline_events = meta
         .timeline
         .iter()
-        .map(|t| markdown::parse_inline(&file.label, &t.event.value, t.event.span.start, diags))
+        .map(|t| match &t.event {
+            Some(event) => {
+                markdown::parse_inline(&file.label, &event.value, event.span.start, diags)
+            }
+            None => Vec::new(),
+        })
         .collect();
     Some(ParsedDossier {
         file: file.label.clone(),
@@ -81,20 +87,16 @@ pub fn parse_dossier(file: &TextFile, diags: &mut Vec<Diagnostic>) -> Option<Par
 
 /// The id a dossier gets from its file name.
 fn file_id(file: &TextFile, diags: &mut Vec<Diagnostic>) -> Option<crate::model::Spanned<String>> {
-    let stem = file
-        .label
-        .rsplit('/')
-        .next()
-        .unwrap_or("")
-        .trim_end_matches(".md");
-    if fields::is_id(stem) {
+    let stem = file_stem(&file.label);
+    if let Some(id) = file_name_id(&file.label) {
         return Some(crate::model::Spanned::new(
-            stem.to_string(),
+            id,
             frontmatter::first_line(&file.text),
         ));
     }
     let suggestion = markdown::slug(stem);
     let diag = Diagnostic::error(
+        Code::BadFileName,
         &file.label,
         frontmatter::first_line(&file.text),
         format!("file name `{stem}` is not a valid dossier id"),
@@ -106,12 +108,26 @@ fn file_id(file: &TextFile, diags: &mut Vec<Diagnostic>) -> Option<crate::model:
     None
 }
 
+/// The id a dossier file's name gives it, when the name is a valid id.
+pub fn file_name_id(label: &str) -> Option<String> {
+    let stem = file_stem(label);
+    fields::is_id(stem).then(|| stem.to_string())
+}
+
+fn file_stem(label: &str) -> &str {
+    label
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(".md")
+}
+
 /// Parses `entities.yaml`.
-pub fn parse_entities(file: &TextFile, diags: &mut Vec<Diagnostic>) -> Vec<EntityDef> {
+pub fn parse_entities(file: &TextFile, diags: &mut Vec<Diagnostic>) -> Catalog<EntityDef> {
     catalog::read_list(&file.label, &file.text, diags, catalog::read_entity)
 }
 
 /// Parses `sources.yaml`.
-pub fn parse_sources(file: &TextFile, diags: &mut Vec<Diagnostic>) -> Vec<SourceDef> {
+pub fn parse_sources(file: &TextFile, diags: &mut Vec<Diagnostic>) -> Catalog<SourceDef> {
     catalog::read_list(&file.label, &file.text, diags, catalog::read_source)
 }

@@ -11,6 +11,7 @@ use tera::{Context, Tera};
 
 use crate::model::{Dossier, Entity, NoteContent, Site, Source, TimelineEvent};
 use crate::render::markup::{citation_html, to_html, PageLinks};
+use crate::render::template_error;
 
 /// The built-in templates, embedded in the binary; a project's `templates/` overrides them
 /// by file name.
@@ -59,7 +60,7 @@ pub fn templates(overrides: &BTreeMap<String, String>) -> Result<Tera, String> {
         }
     }
     tera.add_raw_templates(all.into_iter().collect::<Vec<_>>())
-        .map_err(|e| describe_tera_error(&e))?;
+        .map_err(|e| template_error::describe(&e, overrides))?;
     Ok(tera)
 }
 
@@ -78,18 +79,6 @@ fn escape_html(text: &str) -> String {
         }
     }
     out
-}
-
-/// Tera errors nest their causes; the innermost says what is wrong, the outer ones where.
-pub fn describe_tera_error(err: &tera::Error) -> String {
-    let mut message = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
 
 /// Options for rendering the site.
@@ -114,7 +103,7 @@ pub fn render_site(
         .map(|page| {
             let job = page_job(site, &shared, options, page);
             let path = job.path.clone();
-            Ok((path, render(tera, job)?))
+            Ok((path, render(tera, job, options.overrides)?))
         })
         .collect::<Result<_, String>>()?;
     files.extend(static_files(site, options));
@@ -240,8 +229,13 @@ pub fn page_job(site: &Site, shared: &SharedContext, options: SiteOptions, page:
     }
 }
 
-/// Renders a page. An error names the template and the page.
-pub fn render(tera: &Tera, job: PageJob) -> Result<Vec<u8>, String> {
+/// Renders a page. An error names the template, its line and the page; `overrides` are the
+/// project's templates (an error in a built-in one says so).
+pub fn render(
+    tera: &Tera,
+    job: PageJob,
+    overrides: &BTreeMap<String, String>,
+) -> Result<Vec<u8>, String> {
     let PageJob {
         path,
         template,
@@ -253,11 +247,11 @@ pub fn render(tera: &Tera, job: PageJob) -> Result<Vec<u8>, String> {
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let context = Context::from_value(Value::Object(values))
-        .map_err(|e| format!("page {path}: {}", describe_tera_error(&e)))?;
+        .map_err(|e| format!("page {path}: {}", template_error::describe(&e, overrides)))?;
     let html = tera.render(template, &context).map_err(|e| {
         format!(
             "template `{template}` failed for {path}: {}",
-            describe_tera_error(&e)
+            template_error::describe(&e, overrides)
         )
     })?;
     if internal && path.ends_with(".html") {

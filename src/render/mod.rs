@@ -3,3 +3,4 @@
 pub mod html;
 pub mod markup;
 pub mod pdf;
+pub mod template_error;

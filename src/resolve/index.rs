@@ -1,9 +1,9 @@
 //! The id namespaces of a project: dossiers and entities share one, sources have their own
 //! (global ones from `sources.yaml`, local ones per dossier).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::parse::catalog::{EntityDef, SourceDef};
 use crate::parse::ParsedDossier;
 
@@ -34,6 +34,27 @@ pub struct Index {
     pub global_sources: BTreeMap<String, usize>,
     /// Local source ids per dossier.
     pub local_sources: Vec<BTreeMap<String, usize>>,
+    /// Ids whose definitions are broken, and files whose ids cannot all be known.
+    pub broken: Broken,
+}
+
+/// What was defined but could not be read, and so is known without being usable: a
+/// reference that only this explains is not an error of its own (the definition's error
+/// already says what is wrong).
+#[derive(Debug, Default)]
+pub struct Broken {
+    /// Ids of entities and dossiers that were reported and left out.
+    pub names: BTreeSet<String>,
+    /// `entities.yaml` could not be read far enough to know every id it defines.
+    pub any_entity: bool,
+    /// Ids of global sources that were reported and left out.
+    pub global_sources: BTreeSet<String>,
+    /// `sources.yaml` could not be read far enough to know every id it defines.
+    pub any_global_source: bool,
+    /// Per dossier: ids of local sources that were reported and left out.
+    pub local_sources: Vec<BTreeSet<String>>,
+    /// Per dossier: its front matter did not parse, so it may define any local source.
+    pub any_local_source: Vec<bool>,
 }
 
 impl Index {
@@ -44,9 +65,13 @@ impl Index {
         entities_file: &str,
         sources: &[SourceDef],
         sources_file: &str,
+        broken: Broken,
         diags: &mut Vec<Diagnostic>,
     ) -> Index {
-        let mut index = Index::default();
+        let mut index = Index {
+            broken,
+            ..Index::default()
+        };
         let mut first_at: BTreeMap<String, String> = BTreeMap::new();
         for (i, entity) in entities.iter().enumerate() {
             index.claim(
@@ -76,6 +101,7 @@ impl Index {
                     source.id.value
                 );
                 diags.push(Diagnostic::error(
+                    Code::DuplicateSource,
                     sources_file,
                     source.id.span.clone(),
                     message,
@@ -91,12 +117,13 @@ impl Index {
                 if index.global_sources.contains_key(id) {
                     let message =
                         format!("local source `{id}` reuses the id of a source in {sources_file}");
-                    let diag = Diagnostic::error(&dossier.file, source.id.span.clone(), message)
+                    let diag = Diagnostic::error(Code::ShadowedSource, &dossier.file, source.id.span.clone(), message)
                         .with_help("give the local source its own id, or cite the shared one without redefining it");
                     diags.push(diag);
                 } else if local.contains_key(id) {
                     let message = format!("duplicate source id `{id}` in this dossier's sources");
                     diags.push(Diagnostic::error(
+                        Code::DuplicateSource,
                         &dossier.file,
                         source.id.span.clone(),
                         message,
@@ -121,7 +148,7 @@ impl Index {
     ) {
         if let Some(first) = first_at.get(id) {
             let message = format!("duplicate id `{id}`: also used in {first}");
-            let diag = Diagnostic::error(file, span.clone(), message)
+            let diag = Diagnostic::error(Code::DuplicateId, file, span.clone(), message)
                 .with_help("dossiers and entities share one namespace of ids; rename one of them");
             diags.push(diag);
             return;
@@ -136,6 +163,22 @@ impl Index {
             return Some(SourceAt::Local(dossier, i));
         }
         self.global_sources.get(key).map(|&i| SourceAt::Global(i))
+    }
+
+    /// True when an unknown entity or `[[link]]` id may be one whose definition is broken.
+    pub fn name_is_broken(&self, id: &str) -> bool {
+        self.broken.any_entity || self.broken.names.contains(id)
+    }
+
+    /// True when an unknown source a dossier cites may be one whose definition is broken.
+    pub fn source_is_broken(&self, dossier: usize, key: &str) -> bool {
+        let b = &self.broken;
+        b.any_global_source
+            || b.global_sources.contains(key)
+            || b.any_local_source.get(dossier).copied().unwrap_or(false)
+            || b.local_sources
+                .get(dossier)
+                .is_some_and(|ids| ids.contains(key))
     }
 
     /// Every source key a dossier can cite, for suggestions.

@@ -14,11 +14,11 @@ use crate::config::Config;
 use crate::diagnostics::{Diagnostic, SourceTexts};
 use crate::load::Project;
 use crate::model::*;
-use crate::parse::catalog::{EntityDef, SourceDef};
+use crate::parse::catalog::{Catalog, EntityDef, SourceDef};
 use crate::parse::markdown::{self, RawPiece};
 use crate::parse::{self, ParsedDossier};
 use body::BodyResolver;
-use index::{Index, Named, SourceAt};
+use index::{Broken, Index, Named, SourceAt};
 
 /// The whole project parsed, indexed and checked: the input of [`build_site`].
 #[derive(Debug)]
@@ -55,11 +55,15 @@ pub fn check(project: &Project) -> Checked {
         }
         None => Config::default(),
     };
-    let entities = project.entities.as_ref().map_or_else(Vec::new, |f| {
-        texts.insert(&f.label, &f.text);
-        parse::parse_entities(f, &mut diagnostics)
-    });
+    let entities = project
+        .entities
+        .as_ref()
+        .map_or_else(Catalog::default, |f| {
+            texts.insert(&f.label, &f.text);
+            parse::parse_entities(f, &mut diagnostics)
+        });
     let descriptions: Vec<Option<Vec<RawPiece>>> = entities
+        .defs
         .iter()
         .map(|e| {
             e.description.as_ref().map(|d| {
@@ -67,7 +71,7 @@ pub fn check(project: &Project) -> Checked {
             })
         })
         .collect();
-    let sources = project.sources.as_ref().map_or_else(Vec::new, |f| {
+    let sources = project.sources.as_ref().map_or_else(Catalog::default, |f| {
         texts.insert(&f.label, &f.text);
         parse::parse_sources(f, &mut diagnostics)
     });
@@ -81,17 +85,24 @@ pub fn check(project: &Project) -> Checked {
         })
         .collect();
     let mut dossiers = Vec::with_capacity(results.len());
+    let mut unparsed = Vec::new();
     for (file, (parsed, diags)) in project.dossiers.iter().zip(results) {
         texts.insert(&file.label, &file.text);
         diagnostics.extend(diags);
-        dossiers.extend(parsed);
+        match parsed {
+            Some(parsed) => dossiers.push(parsed),
+            None => unparsed.extend(parse::file_name_id(&file.label)),
+        }
     }
+    let broken = broken(&entities, &sources, &dossiers, unparsed);
+    let (entities, sources) = (entities.defs, sources.defs);
     let index = Index::build(
         &dossiers,
         &entities,
         ENTITIES_FILE,
         &sources,
         SOURCES_FILE,
+        broken,
         &mut diagnostics,
     );
     let images: BTreeSet<String> = project.images.keys().cloned().collect();
@@ -112,6 +123,33 @@ pub fn check(project: &Project) -> Checked {
         index,
         diagnostics,
         texts,
+    }
+}
+
+/// What was defined but left out with an error: the ids of broken entries, of dossiers that
+/// could not be parsed (`unparsed`, from their file names), and the files whose ids cannot all
+/// be known.
+fn broken(
+    entities: &Catalog<EntityDef>,
+    sources: &Catalog<SourceDef>,
+    dossiers: &[ParsedDossier],
+    unparsed: Vec<String>,
+) -> Broken {
+    Broken {
+        names: entities
+            .broken_ids
+            .iter()
+            .cloned()
+            .chain(unparsed)
+            .collect(),
+        any_entity: entities.ids_unknown,
+        global_sources: sources.broken_ids.iter().cloned().collect(),
+        any_global_source: sources.ids_unknown,
+        local_sources: dossiers
+            .iter()
+            .map(|d| d.meta.broken_sources.iter().cloned().collect())
+            .collect(),
+        any_local_source: dossiers.iter().map(|d| d.meta.unreadable).collect(),
     }
 }
 
@@ -373,8 +411,12 @@ fn build_dossier(checked: &Checked, published: &Published, i: usize) -> (Dossier
         .timeline
         .iter()
         .zip(&parsed.timeline_events)
-        .map(|(entry, event)| {
-            timeline_event(published, i, &reference, entry, resolver.inline(event))
+        .filter_map(|(entry, event)| {
+            // Only checked content is built, so every entry has its date and event here.
+            let date = entry.date.as_ref()?.value;
+            entry.event.as_ref()?;
+            let event = resolver.inline(event);
+            Some(timeline_event(published, i, &reference, entry, date, event))
         })
         .collect();
     timeline.sort_by_key(|t| t.date);
@@ -452,6 +494,7 @@ fn timeline_event(
     dossier: usize,
     reference: &DossierRef,
     entry: &crate::parse::frontmatter::TimelineEntry,
+    date: Date,
     event: Vec<Piece>,
 ) -> TimelineEvent {
     let sources = entry
@@ -466,7 +509,7 @@ fn timeline_event(
         .filter_map(|e| published_entity(published, &e.value).map(|def| entity_role(def, None)))
         .collect();
     TimelineEvent {
-        date: entry.date.value,
+        date,
         event,
         dossier: reference.clone(),
         sources,

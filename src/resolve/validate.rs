@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::model::Spanned;
 use crate::parse::catalog::SourceDef;
 use crate::parse::markdown::RawPiece;
@@ -50,6 +50,7 @@ pub fn check_references(
         if registered && !cited.contains(&SourceAt::Global(i)) {
             let message = format!("source `{}` is defined but never cited", source.id.value);
             diags.push(Diagnostic::warning(
+                Code::UnusedSource,
                 sources_file,
                 source.id.span.clone(),
                 message,
@@ -62,6 +63,7 @@ pub fn check_references(
             if registered && !cited.contains(&SourceAt::Local(d, i)) {
                 let message = format!("source `{}` is defined but never cited", source.id.value);
                 diags.push(Diagnostic::warning(
+                    Code::UnusedSource,
                     &dossier.file,
                     source.id.span.clone(),
                     message,
@@ -103,18 +105,22 @@ impl Checker<'_> {
             Some(Named::Entity(_)) => {}
             Some(Named::Dossier(_)) => {
                 let message = format!("`{}` is a dossier, not an entity", id.value);
-                let diag = Diagnostic::error(self.file, id.span.clone(), message)
-                    .with_help("list dossiers under `related`");
+                let diag =
+                    Diagnostic::error(Code::NotAnEntity, self.file, id.span.clone(), message)
+                        .with_help("list dossiers under `related`");
                 self.diags.push(diag);
             }
+            // The entity's own entry is broken, and its error says why.
+            None if self.index.name_is_broken(&id.value) => {}
             None => {
                 let message = format!("unknown entity `{}`", id.value);
-                let diag = Diagnostic::error(self.file, id.span.clone(), message)
-                    .with_suggestion_or(
-                        &id.value,
-                        self.index.entity_ids(),
-                        "entities are defined in content/entities.yaml",
-                    );
+                let diag =
+                    Diagnostic::error(Code::UnknownEntity, self.file, id.span.clone(), message)
+                        .with_suggestion_or(
+                            &id.value,
+                            self.index.entity_ids(),
+                            "entities are defined in content/entities.yaml",
+                        );
                 self.diags.push(diag);
             }
         }
@@ -125,14 +131,18 @@ impl Checker<'_> {
             Some(Named::Dossier(_)) => {}
             Some(Named::Entity(_)) => {
                 let message = format!("`{}` is an entity, not a dossier", id.value);
-                let diag = Diagnostic::error(self.file, id.span.clone(), message)
-                    .with_help("list entities under `entities`");
+                let diag =
+                    Diagnostic::error(Code::NotADossier, self.file, id.span.clone(), message)
+                        .with_help("list entities under `entities`");
                 self.diags.push(diag);
             }
+            // A dossier that could not be parsed, known by its file name or `id:` line.
+            None if self.index.broken.names.contains(&id.value) => {}
             None => {
                 let message = format!("unknown {what} `{}`", id.value);
-                let diag = Diagnostic::error(self.file, id.span.clone(), message)
-                    .with_suggestion(&id.value, self.index.dossier_ids());
+                let diag =
+                    Diagnostic::error(Code::UnknownDossier, self.file, id.span.clone(), message)
+                        .with_suggestion(&id.value, self.index.dossier_ids());
                 self.diags.push(diag);
             }
         }
@@ -143,10 +153,16 @@ impl Checker<'_> {
             Some(at) => {
                 self.cited.insert(at);
             }
+            None if self.index.source_is_broken(self.dossier, &key.value) => {}
             None => {
                 let message = format!("unknown source `{}`", key.value);
-                let diag = Diagnostic::error(self.file, key.span.clone(), message)
-                    .with_suggestion_or(
+                let diag = Diagnostic::error(
+                    Code::UnknownSource,
+                    self.file,
+                    key.span.clone(),
+                    message,
+                )
+                .with_suggestion_or(
                     &key.value,
                     self.index.source_keys(self.dossier),
                     "sources are defined in content/sources.yaml or in the dossier's `sources:`",
@@ -174,6 +190,7 @@ impl Checker<'_> {
                     def.label.value
                 );
                 self.diags.push(Diagnostic::warning(
+                    Code::UnusedFootnote,
                     self.file,
                     def.label.span.clone(),
                     message,
@@ -202,10 +219,16 @@ impl Checker<'_> {
                     *referenced.entry(label.value.as_str()).or_default() += 1;
                     if !defined.contains(label.value.as_str()) {
                         let message = format!("footnote `[^{}]` has no definition", label.value);
-                        let diag =
-                            Diagnostic::error(self.file, label.span.clone(), message).with_help(
-                                format!("add a line `[^{}]: …` with the note's text", label.value),
-                            );
+                        let diag = Diagnostic::error(
+                            Code::UndefinedFootnote,
+                            self.file,
+                            label.span.clone(),
+                            message,
+                        )
+                        .with_help(format!(
+                            "add a line `[^{}]: …` with the note's text",
+                            label.value
+                        ));
                         self.diags.push(diag);
                     }
                 }
@@ -219,9 +242,12 @@ impl Checker<'_> {
 
     fn wiki(&mut self, target: &Spanned<String>, heading: Option<&str>) {
         let Some(named) = self.index.names.get(&target.value) else {
+            if self.index.name_is_broken(&target.value) {
+                return;
+            }
             let message = format!("link to unknown id `{}`", target.value);
             let all = self.index.names.keys().map(String::as_str);
-            let diag = Diagnostic::error(self.file, target.span.clone(), message)
+            let diag = Diagnostic::error(Code::UnknownId, self.file, target.span.clone(), message)
                 .with_suggestion(&target.value, all);
             self.diags.push(diag);
             return;
@@ -233,15 +259,24 @@ impl Checker<'_> {
                     "`{}` is an entity; only dossiers have headings to link",
                     target.value
                 );
-                self.diags
-                    .push(Diagnostic::error(self.file, target.span.clone(), message));
+                self.diags.push(Diagnostic::error(
+                    Code::HeadingOfEntity,
+                    self.file,
+                    target.span.clone(),
+                    message,
+                ));
             }
             Named::Dossier(d) => {
                 let headings = &self.dossiers[*d].body.headings;
                 if !headings.iter().any(|h| h.anchor == heading) {
                     let message = format!("dossier `{}` has no heading `#{heading}`", target.value);
-                    let diag = Diagnostic::error(self.file, target.span.clone(), message)
-                        .with_suggestion(heading, headings.iter().map(|h| h.anchor.as_str()));
+                    let diag = Diagnostic::error(
+                        Code::UnknownHeading,
+                        self.file,
+                        target.span.clone(),
+                        message,
+                    )
+                    .with_suggestion(heading, headings.iter().map(|h| h.anchor.as_str()));
                     self.diags.push(diag);
                 }
             }
@@ -252,8 +287,12 @@ impl Checker<'_> {
         match content_path(self.file, &image.value) {
             None => {
                 let message = format!("image `{}` lies outside content/", image.value);
-                self.diags
-                    .push(Diagnostic::error(self.file, image.span.clone(), message));
+                self.diags.push(Diagnostic::error(
+                    Code::ImageOutsideContent,
+                    self.file,
+                    image.span.clone(),
+                    message,
+                ));
             }
             Some(path) if !images.contains(&path) => {
                 let message = format!(
@@ -261,8 +300,9 @@ impl Checker<'_> {
                     image.value
                 );
                 let names = images.iter().map(String::as_str);
-                let diag = Diagnostic::error(self.file, image.span.clone(), message)
-                    .with_suggestion(&path, names);
+                let diag =
+                    Diagnostic::error(Code::ImageNotFound, self.file, image.span.clone(), message)
+                        .with_suggestion(&path, names);
                 self.diags.push(diag);
             }
             Some(_) => {}

@@ -98,10 +98,23 @@ fn planted() -> Fixture {
 #[derive(Debug, serde::Deserialize)]
 struct JsonDiagnostic {
     severity: String,
+    code: String,
     file: String,
     line: usize,
     column: usize,
     message: String,
+    help: Option<String>,
+}
+
+impl JsonDiagnostic {
+    /// `code file:line:column`, for comparing whole runs at once.
+    fn place(&self) -> String {
+        format!("{} {}:{}:{}", self.code, self.file, self.line, self.column)
+    }
+}
+
+fn places(diags: &[JsonDiagnostic]) -> Vec<String> {
+    diags.iter().map(JsonDiagnostic::place).collect()
 }
 
 fn json_diagnostics(fixture: &Fixture) -> (i32, Vec<JsonDiagnostic>) {
@@ -238,7 +251,7 @@ fn human_output_reads_like_a_compiler() {
     assert_eq!(run.code, 1);
     assert!(
         run.stderr
-            .contains("error: unknown source `no-such-source`"),
+            .contains("error[unknown-source]: unknown source `no-such-source`"),
         "{}",
         run.stderr
     );
@@ -271,6 +284,301 @@ fn a_bad_entry_does_not_hide_the_good_ones_around_it() {
     assert!(
         !diags.iter().any(|d| d.message.contains("`almoloya`")),
         "{diags:#?}"
+    );
+}
+
+#[test]
+fn json_diagnostics_carry_a_stable_code_and_keep_help_apart() {
+    let fixture = planted();
+    let (_, diags) = json_diagnostics(&fixture);
+    let all = places(&diags);
+    for expected in [
+        "bad-date content/dossiers/planted.md:3:7",
+        "unknown-field content/dossiers/planted.md:4:1",
+        "bad-value content/dossiers/planted.md:5:9",
+        "unknown-entity content/dossiers/planted.md:7:20",
+        "unknown-source content/dossiers/planted.md:16:13",
+        "unknown-id content/dossiers/planted.md:17:11",
+        "unused-footnote content/dossiers/planted.md:22:1",
+        "duplicate-id content/dossiers/sub/dup.md:4:5",
+        "no-front-matter content/dossiers/no-front-matter.md:1:1",
+        "yaml-syntax content/dossiers/bad-yaml.md:3:5",
+        "bad-url content/sources.yaml:3:8",
+        "missing-field content/sources.yaml:6:3",
+        "unused-source content/sources.yaml:4:7",
+    ] {
+        assert!(
+            all.iter().any(|p| p == expected),
+            "no {expected} in {all:#?}"
+        );
+    }
+    let sedna = diags
+        .iter()
+        .find(|d| d.message.contains("`sedna`"))
+        .expect("the unknown entity `sedna`");
+    assert_eq!(sedna.message, "unknown entity `sedna`");
+    assert_eq!(sedna.help.as_deref(), Some("did you mean `sedena`?"));
+    assert!(
+        diags.iter().all(|d| !d.message.contains("did you mean")),
+        "{diags:#?}"
+    );
+}
+
+const ENTITY_USES: &str = "\
+---
+title: Uses cjng
+date: 2019-06-10
+entities: [cjng, sedena]
+related: [cjng-overview]
+timeline:
+  - date: 2019-06
+    event: Seen with [[cjng]].
+    entities: [cjng]
+---
+Text about [[cjng]] citing [@report].
+";
+
+#[test]
+fn an_entity_with_a_bad_kind_is_one_error() {
+    let fixture = Fixture::with(&[
+        (
+            "content/entities.yaml",
+            "- id: sedena\n  name: Sedena\n  kind: government-agency\n- id: cjng\n  name: CJNG\n  kind: cartell\n",
+        ),
+        ("content/sources.yaml", "- id: report\n  title: A report\n"),
+        ("content/dossiers/uses.md", ENTITY_USES),
+        (
+            "content/dossiers/overview.md",
+            "---\ntitle: Overview\ndate: 2019\nid: cjng-overview\n---\nSee [[uses]].\n",
+        ),
+    ]);
+    let (code, diags) = json_diagnostics(&fixture);
+    assert_eq!(code, 1);
+    assert_eq!(
+        places(&diags),
+        ["bad-value content/entities.yaml:6:9"],
+        "{diags:#?}"
+    );
+    assert_eq!(diags[0].message, "`cartell` is not a valid kind");
+}
+
+#[test]
+fn a_bad_timeline_date_is_one_error() {
+    let dossier = "\
+---
+title: Timeline
+date: 2019-06-10
+timeline:
+  - date: 2019-13-40
+    event: Sold [[sedena]] grenades, per [@memo].
+    sources: [report]
+    entities: [sedena]
+---
+Text.
+";
+    let fixture = Fixture::with(&[
+        (
+            "content/entities.yaml",
+            "- id: sedena\n  name: Sedena\n  kind: government-agency\n",
+        ),
+        (
+            "content/sources.yaml",
+            "- id: report\n  title: A report\n- id: memo\n  title: A memo\n",
+        ),
+        ("content/dossiers/timeline.md", dossier),
+    ]);
+    let (code, diags) = json_diagnostics(&fixture);
+    assert_eq!(code, 1);
+    assert_eq!(
+        places(&diags),
+        ["bad-date content/dossiers/timeline.md:5:11"],
+        "the sources of the entry still count as cited: {diags:#?}"
+    );
+}
+
+#[test]
+fn a_timeline_entry_with_a_bad_date_still_has_its_references_checked() {
+    let dossier = "---\ntitle: T\ndate: 2019\ntimeline:\n  - date: someday\n    event: E.\n    sources: [repot]\n---\n";
+    let fixture = Fixture::with(&[
+        ("content/sources.yaml", "- id: report\n  title: A report\n"),
+        ("content/dossiers/t.md", dossier),
+    ]);
+    let (_, diags) = json_diagnostics(&fixture);
+    assert_eq!(
+        places(&diags),
+        [
+            "bad-date content/dossiers/t.md:5:11",
+            "unknown-source content/dossiers/t.md:7:15",
+            "unused-source content/sources.yaml:1:7",
+        ],
+        "{diags:#?}"
+    );
+}
+
+const ENTITIES_UNCLOSED_QUOTE: &str = "\
+- id: sedena
+  name: Sedena
+  kind: persn
+- id: cjng
+  name: \"Cártel Jalisco Nueva Generación
+  kind: criminal-group
+- id: almoloya
+  name: Almoloya de Juárez
+  kind: place
+";
+
+#[test]
+fn an_unclosed_quote_in_entities_yaml_is_one_error_and_comes_first() {
+    let fixture = Fixture::with(&[
+        ("content/entities.yaml", ENTITIES_UNCLOSED_QUOTE),
+        ("content/sources.yaml", "- id: report\n  title: A report\n"),
+        ("content/dossiers/uses.md", ENTITY_USES),
+        (
+            "content/dossiers/overview.md",
+            "---\ntitle: Overview\ndate: 2019\nid: cjng-overview\n---\nSee [[uses]] and [[almoloya]].\n",
+        ),
+    ]);
+    let (code, diags) = json_diagnostics(&fixture);
+    assert_eq!(code, 1);
+    // The syntax error first, then the entries' own errors; the references to the entry
+    // whose YAML is broken (its id is on its first line) are not errors of their own.
+    assert_eq!(
+        places(&diags),
+        [
+            "yaml-syntax content/entities.yaml:5:9",
+            "bad-value content/entities.yaml:3:9",
+        ],
+        "{diags:#?}"
+    );
+    let run = fixture.run(&["check"]);
+    let syntax = run
+        .stderr
+        .find("error[yaml-syntax]")
+        .expect("syntax error shown");
+    let kind = run
+        .stderr
+        .find("error[bad-value]")
+        .expect("kind error shown");
+    assert!(syntax < kind, "{}", run.stderr);
+}
+
+#[test]
+fn entities_yaml_that_does_not_parse_hides_only_the_references_it_explains() {
+    // No `id:` can be read from the broken entry: any entity may be defined there.
+    let entities = "- id: sedena\n  name: Sedena\n  kind: government-agency\n- {id: cjng, name: \"CJNG, kind: criminal-group}\n";
+    let fixture = Fixture::with(&[
+        ("content/entities.yaml", entities),
+        ("content/sources.yaml", "- id: report\n  title: A report\n"),
+        ("content/dossiers/uses.md", ENTITY_USES),
+        (
+            "content/dossiers/overview.md",
+            "---\ntitle: Overview\ndate: 2019\nid: cjng-overview\n---\nSee [[uses]], citing [@no-such-source].\n",
+        ),
+    ]);
+    let (code, diags) = json_diagnostics(&fixture);
+    assert_eq!(code, 1);
+    // A mistake the broken file cannot explain is still reported.
+    assert_eq!(
+        places(&diags),
+        [
+            "unknown-source content/dossiers/overview.md:6:24",
+            "yaml-syntax content/entities.yaml:4:20",
+        ],
+        "{diags:#?}"
+    );
+}
+
+#[test]
+fn a_dossier_that_cannot_be_read_explains_the_references_to_it_and_its_sources() {
+    let broken_yaml = "---\ntitle: [unclosed\nid: broken-one\nsources:\n  - id: annex\n    title: Annex\n---\nPer the annex[@annex].\n";
+    let bad_local =
+        "---\ntitle: Local\ndate: 2019\nsources:\n  - id: memo\n---\nPer the memo[@memo].\n";
+    let links = "---\ntitle: Links\ndate: 2019\nrelated: [broken-one, no-front]\n---\nSee [[broken-one]], [[no-front]] and [[nowhere]].\n";
+    let fixture = Fixture::with(&[
+        ("content/dossiers/broken.md", broken_yaml),
+        ("content/dossiers/no-front.md", "Just text.\n"),
+        ("content/dossiers/local.md", bad_local),
+        ("content/dossiers/links.md", links),
+    ]);
+    let (code, diags) = json_diagnostics(&fixture);
+    assert_eq!(code, 1);
+    assert_eq!(
+        places(&diags),
+        [
+            "yaml-syntax content/dossiers/broken.md:3:3",
+            "unknown-id content/dossiers/links.md:6:40",
+            "missing-field content/dossiers/local.md:5:5",
+            "no-front-matter content/dossiers/no-front.md:1:1",
+        ],
+        "{diags:#?}"
+    );
+}
+
+#[test]
+fn json_lines_stay_lines_with_unicode_line_separators() {
+    let dossier =
+        "---\ntitle: T\ndate: 2019\nstatus: ale\u{2028}ged\nconfidence: hi\u{2029}gh\n---\nText.\n";
+    let fixture = Fixture::with(&[("content/dossiers/t.md", dossier)]);
+    let run = fixture.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        !run.stdout.contains(['\u{2028}', '\u{2029}']),
+        "raw separators in {:?}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("ale\\u2028ged"), "{:?}", run.stdout);
+    // Python's `splitlines` splits at U+2028 and U+2029 too: count lines its way.
+    let lines: Vec<&str> = run
+        .stdout
+        .split(['\n', '\u{2028}', '\u{2029}'])
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(lines.len(), 2, "{:?}", run.stdout);
+    let diags: Vec<JsonDiagnostic> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("one JSON object a line"))
+        .collect();
+    assert_eq!(diags[0].message, "`ale\u{2028}ged` is not a valid status");
+    assert_eq!(diags[1].message, "`hi\u{2029}gh` is not a valid confidence");
+}
+
+const SMALL_DOSSIER: &str = "---\ntitle: Small\ndate: 2019-06-10\n---\nText.\n";
+
+#[test]
+fn a_template_override_that_fails_to_render_names_its_line() {
+    let fixture = Fixture::with(&[("content/dossiers/small.md", SMALL_DOSSIER)]);
+    fixture.write(
+        "templates/dossier.html",
+        "{% extends \"base.html\" %}\n{% block content %}\n<h1>{{ dossier.title }}</h1>\n<p>{{ dossier.no_such_field }}</p>\n{% endblock content %}\n",
+    );
+    let run = fixture.run(&["build", "--site"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("Variable `dossier.no_such_field` not found"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("--> templates/dossier.html:4\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_template_override_with_a_syntax_error_names_its_line_and_column() {
+    let fixture = Fixture::with(&[("content/dossiers/small.md", SMALL_DOSSIER)]);
+    fixture.write(
+        "templates/base.html",
+        "<html>\n<body>\n{% block content %}{% endblock content %}\n{{ site.title | }}\n</body>\n</html>\n",
+    );
+    let run = fixture.run(&["build", "--site"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--> templates/base.html:4:"),
+        "{}",
+        run.stderr
     );
 }
 

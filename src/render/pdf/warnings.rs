@@ -10,7 +10,7 @@ use typst::layout::{Frame, FrameItem};
 use typst_layout::PagedDocument;
 
 use super::world::CasefileWorld;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 
 /// How many missing characters one warning lists before it counts the rest.
 const LISTED: usize = 12;
@@ -37,7 +37,7 @@ pub fn from_typst(
         if !seen.insert((message.clone(), hints.clone())) {
             continue;
         }
-        let mut diag = Diagnostic::file_warning(pdf_path(name), message);
+        let mut diag = Diagnostic::file_warning(Code::PdfTypstWarning, pdf_path(name), message);
         if !hints.is_empty() {
             diag = diag.with_help(hints.join("; "));
         }
@@ -61,6 +61,7 @@ pub fn missing_glyphs(document: &PagedDocument, name: &str) -> Option<Diagnostic
         listed.push(format!("{} more", missing.len() - LISTED));
     }
     let diag = Diagnostic::file_warning(
+        Code::PdfMissingGlyph,
         pdf_path(name),
         format!(
             "no embedded font has a glyph for {}; {}",
