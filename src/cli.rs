@@ -80,7 +80,7 @@ pub struct BuildArgs {
     pub cache_dir: Option<PathBuf>,
     /// The site's address for sitemap.xml and atom.xml, instead of `base_url` in
     /// casefile.toml (for a staging deploy).
-    #[arg(long, value_name = "URL", value_parser = crate::config::base_url)]
+    #[arg(long, value_name = "URL", value_parser = crate::parse::config::base_url)]
     pub base_url: Option<String>,
 }
 
@@ -102,7 +102,7 @@ pub struct ServeArgs {
     pub drafts: bool,
     /// The site's address for sitemap.xml and atom.xml, instead of `base_url` in
     /// casefile.toml.
-    #[arg(long, value_name = "URL", value_parser = crate::config::base_url)]
+    #[arg(long, value_name = "URL", value_parser = crate::parse::config::base_url)]
     pub base_url: Option<String>,
 }
 

@@ -5,7 +5,7 @@
 //!
 //! 1. **Load** ([`load`]): walk `content/`, read `casefile.toml`, the dossiers, the catalogs,
 //!    images and template overrides. The only reader of the input disk.
-//! 2. **Parse** ([`parse`], [`yaml`], [`config`]): front matter into typed values with byte
+//! 2. **Parse** ([`parse`], [`yaml`]; `casefile.toml` in [`parse::config`]): front matter into typed values with byte
 //!    spans, bodies into pulldown-cmark events plus citations, footnotes and `[[links]]`.
 //! 3. **Resolve** ([`resolve`]): index ids, check every reference over all content, then
 //!    build the read-only [`model::Site`] with only what the build's [`model::Profile`] may
@@ -23,7 +23,6 @@
 pub mod cache;
 pub mod cli;
 pub mod cmd;
-pub mod config;
 pub mod diagnostics;
 pub mod incremental;
 pub mod lang;

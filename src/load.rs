@@ -66,7 +66,11 @@ pub fn load(root: &Path) -> Loaded {
         loaded.io_failure = true;
         return loaded;
     }
-    loaded.project.config = read_optional(root, Path::new(crate::config::FILE_NAME), &mut loaded);
+    loaded.project.config = read_optional(
+        root,
+        Path::new(crate::parse::config::FILE_NAME),
+        &mut loaded,
+    );
     loaded.project.entities = read_optional(root, Path::new("content/entities.yaml"), &mut loaded);
     loaded.project.sources = read_optional(root, Path::new("content/sources.yaml"), &mut loaded);
     walk_content(root, &content, &mut loaded);

@@ -7,7 +7,75 @@ use std::ops::Range;
 use pulldown_cmark::Event;
 use serde::Serialize;
 
-use crate::config::Config;
+/// Paper sizes a briefing can be laid out on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Paper {
+    /// ISO A4 (the default).
+    A4,
+    /// US Letter.
+    UsLetter,
+}
+
+impl Paper {
+    /// The name Typst knows the paper by.
+    pub fn typst_name(self) -> &'static str {
+        match self {
+            Paper::A4 => "a4",
+            Paper::UsLetter => "us-letter",
+        }
+    }
+}
+
+/// Archival standards a PDF can conform to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PdfStandard {
+    /// No particular standard (the default).
+    None,
+    /// PDF/A-2b.
+    PdfA2b,
+}
+
+/// The `[pdf]` section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PdfConfig {
+    /// Paper size.
+    pub paper: Paper,
+    /// Archival standard.
+    pub standard: PdfStandard,
+}
+
+/// All site settings, defaults filled in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Site title.
+    pub title: String,
+    /// One-line description of the site.
+    pub description: Option<String>,
+    /// Default interface language (BCP 47).
+    pub lang: String,
+    /// Site authors.
+    pub authors: Vec<String>,
+    /// Absolute base URL, used only for `sitemap.xml` and the Atom feed.
+    pub base_url: Option<String>,
+    /// PDF settings.
+    pub pdf: PdfConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: "Dossiers".to_string(),
+            description: None,
+            lang: "en".to_string(),
+            authors: Vec::new(),
+            base_url: None,
+            pdf: PdfConfig {
+                paper: Paper::A4,
+                standard: PdfStandard::None,
+            },
+        }
+    }
+}
 
 /// A value with the byte span it was read from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -140,7 +140,7 @@ type Snapshot = BTreeMap<PathBuf, (u64, Option<SystemTime>)>;
 
 fn snapshot(root: &Path) -> Snapshot {
     let mut files = BTreeMap::new();
-    let config = root.join(crate::config::FILE_NAME);
+    let config = root.join(crate::parse::config::FILE_NAME);
     for dir in [root.join("content"), root.join("templates"), config] {
         for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
             if let Ok(meta) = entry.metadata() {

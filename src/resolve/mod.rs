@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 
-use crate::config::Config;
 use crate::diagnostics::{Diagnostic, SourceTexts};
 use crate::load::Project;
+use crate::model::Config;
 use crate::model::*;
 use crate::parse::catalog::{Catalog, EntityDef, SourceDef};
 use crate::parse::markdown::{self, RawPiece};
@@ -51,7 +51,7 @@ pub fn check(project: &Project) -> Checked {
     let config = match &project.config {
         Some(file) => {
             texts.insert(&file.label, &file.text);
-            crate::config::parse(&file.label, &file.text, &mut diagnostics)
+            crate::parse::config::parse(&file.label, &file.text, &mut diagnostics)
         }
         None => Config::default(),
     };

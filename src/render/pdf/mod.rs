@@ -17,8 +17,8 @@ use typst::World;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
-use crate::config::PdfStandard as Standard;
 use crate::diagnostics::Diagnostic;
+use crate::model::PdfStandard as Standard;
 use crate::model::{Date, Dossier, Site, Source};
 use markup::{escape, label, string, Emitter, Target};
 use world::{CasefileWorld, Files};

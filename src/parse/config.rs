@@ -1,4 +1,4 @@
-//! `casefile.toml`: site settings, every key optional with a default. Unknown keys are errors
+//! Reading `casefile.toml` (the settings themselves are [`Config`] in the model): site settings, every key optional with a default. Unknown keys are errors
 //! with the nearest known key suggested, located at the key.
 
 use std::ops::Range;
@@ -7,79 +7,10 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::diagnostics::{Code, Diagnostic};
+use crate::model::{Config, Paper, PdfConfig, PdfStandard};
 
 /// The file name of the settings file in a project root.
 pub const FILE_NAME: &str = "casefile.toml";
-
-/// Paper sizes a briefing can be laid out on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum Paper {
-    /// ISO A4 (the default).
-    A4,
-    /// US Letter.
-    UsLetter,
-}
-
-impl Paper {
-    /// The name Typst knows the paper by.
-    pub fn typst_name(self) -> &'static str {
-        match self {
-            Paper::A4 => "a4",
-            Paper::UsLetter => "us-letter",
-        }
-    }
-}
-
-/// Archival standards a PDF can conform to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PdfStandard {
-    /// No particular standard (the default).
-    None,
-    /// PDF/A-2b.
-    PdfA2b,
-}
-
-/// The `[pdf]` section.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PdfConfig {
-    /// Paper size.
-    pub paper: Paper,
-    /// Archival standard.
-    pub standard: PdfStandard,
-}
-
-/// All site settings, defaults filled in.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Config {
-    /// Site title.
-    pub title: String,
-    /// One-line description of the site.
-    pub description: Option<String>,
-    /// Default interface language (BCP 47).
-    pub lang: String,
-    /// Site authors.
-    pub authors: Vec<String>,
-    /// Absolute base URL, used only for `sitemap.xml` and the Atom feed.
-    pub base_url: Option<String>,
-    /// PDF settings.
-    pub pdf: PdfConfig,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            title: "Dossiers".to_string(),
-            description: None,
-            lang: "en".to_string(),
-            authors: Vec::new(),
-            base_url: None,
-            pdf: PdfConfig {
-                paper: Paper::A4,
-                standard: PdfStandard::None,
-            },
-        }
-    }
-}
 
 const TOP_KEYS: &[&str] = &["title", "description", "lang", "authors", "base_url", "pdf"];
 const PDF_KEYS: &[&str] = &["paper", "standard"];
