@@ -703,6 +703,43 @@ fn a_huge_single_line_ends_cleanly() {
     assert_survives("a 2 MB line", &sized(line, 2_000_000, 200_000));
 }
 
+/// CPU time of `casefile check` on a project holding one dossier, after checking that it
+/// ended cleanly.
+fn check_cpu_time(name: &str, dossier: &str) -> Duration {
+    let fixture = Fixture::with(&[("content/dossiers/long.md", dossier)]);
+    BINARY_INPUTS.fetch_add(1, Ordering::Relaxed);
+    let ending = run_with_deadline(fixture.root(), &["check"], DEADLINE);
+    if let Err(why) = judge(&ending) {
+        panic!("`casefile check` on {name}: {why}");
+    }
+    eprintln!(
+        "{name}: checked in {:.2} s ({:.2} s CPU)",
+        ending.elapsed.as_secs_f64(),
+        ending.cpu.as_secs_f64()
+    );
+    ending.cpu
+}
+
+#[test]
+fn a_long_one_line_front_matter_checks_about_as_fast_as_one_item_per_line() {
+    // 80,000 tags on one line took minutes when each value's position was found by walking
+    // its line from the start; one walk along the line must do.
+    let tags: Vec<String> = (0..80_000).map(|i| format!("tag-{i}")).collect();
+    let front = "---\ntitle: Many tags\ndate: 2020-01-01\n";
+    let one_line = format!("{front}tags: [{}]\n---\nText.\n", tags.join(", "));
+    let per_line: String = tags.iter().map(|t| format!("  - {t}\n")).collect();
+    let per_line = format!("{front}tags:\n{per_line}---\nText.\n");
+    let per_line_cpu = check_cpu_time("80,000 tags one per line", &per_line);
+    let one_line_cpu = check_cpu_time("80,000 tags on one line", &one_line);
+    // CPU time, not wall time, so that a busy machine slows both alike; the floor absorbs
+    // the noise of runs this short.
+    let allowed = per_line_cpu * 4 + Duration::from_secs(5);
+    assert!(
+        one_line_cpu <= allowed,
+        "one line took {one_line_cpu:?} of CPU, one item per line {per_line_cpu:?}"
+    );
+}
+
 #[test]
 fn ten_thousand_identical_headings_end_cleanly() {
     // Each needs its own anchor (`h`, `h-1`, `h-2`, …).
