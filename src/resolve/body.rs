@@ -154,6 +154,8 @@ impl<'a> BodyResolver<'a> {
                         out.push(Piece::LinkEnd);
                     }
                 }
+                // Its text is in the text before it; validation has warned.
+                RawPiece::SuspectCite(_) => {}
             }
         }
         out

@@ -3,10 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::diagnostics::nearest;
 use crate::diagnostics::Diagnostic;
 use crate::model::Spanned;
 use crate::parse::catalog::SourceDef;
-use crate::parse::markdown::RawPiece;
+use crate::parse::markdown::{RawPiece, SuspectCite, Suspicion};
 use crate::parse::ParsedDossier;
 use crate::resolve::index::{Index, Named, SourceAt};
 
@@ -212,9 +213,57 @@ impl Checker<'_> {
                 RawPiece::WikiStart {
                     target, heading, ..
                 } => self.wiki(target, heading.as_deref()),
+                RawPiece::SuspectCite(suspect) => self.suspect(suspect),
                 _ => {}
             }
         }
+    }
+
+    /// Warns about a bracket that reads like a mistyped citation when it names a source
+    /// this text can cite, or when its locator reads like a page or chapter; `[@ the
+    /// office]` in prose names no source and stays silent.
+    fn suspect(&mut self, suspect: &SuspectCite) {
+        let known = |key: &str| self.index.source(self.dossier, key).is_some();
+        let written = &suspect.written.value;
+        let message = match &suspect.suspicion {
+            Suspicion::NotACitation { locator_like } => {
+                if !locator_like && !suspect.meant.iter().any(|(key, _)| known(key)) {
+                    return;
+                }
+                // kind: citation-typo
+                format!("`{written}` is printed as text, not as a citation")
+            }
+            Suspicion::LocatorIsKey(keys) => {
+                let Some((key, at)) = keys.iter().find(|(key, at)| *at || known(key)) else {
+                    return;
+                };
+                let locator = if *at { format!("@{key}") } else { key.clone() };
+                // kind: citation-locator-is-source
+                format!("`{written}` cites one source: `{locator}` is read as a locator")
+            }
+        };
+        let meant = self.meant(&suspect.meant);
+        let diag = Diagnostic::warning(self.file, suspect.written.span.clone(), message)
+            .with_help(format!("did you mean `{meant}`?"));
+        self.diags.push(diag);
+    }
+
+    /// A citation written out, each unknown key replaced by the nearest source key.
+    fn meant(&self, items: &[(String, Option<String>)]) -> String {
+        let parts: Vec<String> = items
+            .iter()
+            .map(|(key, locator)| {
+                let key = match self.index.source(self.dossier, key) {
+                    Some(_) => key.as_str(),
+                    None => nearest(key, self.index.source_keys(self.dossier)).unwrap_or(key),
+                };
+                match locator {
+                    Some(locator) => format!("@{key}, {locator}"),
+                    None => format!("@{key}"),
+                }
+            })
+            .collect();
+        format!("[{}]", parts.join("; "))
     }
 
     fn wiki(&mut self, target: &Spanned<String>, heading: Option<&str>) {

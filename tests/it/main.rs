@@ -11,3 +11,4 @@ mod pdf;
 mod profiles;
 mod serve;
 mod site;
+mod typos;
