@@ -22,12 +22,18 @@ pub fn check_references(
     let (sources, descriptions) = catalog;
     let sources_file = "content/sources.yaml";
     let mut cited: BTreeSet<SourceAt> = BTreeSet::new();
+    // Looked up for every `[[id#heading]]`: a set per dossier, not a search along its headings.
+    let anchors: Vec<BTreeSet<&str>> = dossiers
+        .iter()
+        .map(|d| d.body.headings.iter().map(|h| h.anchor.as_str()).collect())
+        .collect();
     // Entity descriptions may cite shared sources and link ids too.
     let mut check = Checker {
         dossier: usize::MAX,
         file: "content/entities.yaml",
         index,
         dossiers,
+        anchors: &anchors,
         diags,
         cited: &mut cited,
     };
@@ -40,6 +46,7 @@ pub fn check_references(
             file: &dossier.file,
             index,
             dossiers,
+            anchors: &anchors,
             diags,
             cited: &mut cited,
         };
@@ -77,6 +84,8 @@ struct Checker<'a> {
     file: &'a str,
     index: &'a Index,
     dossiers: &'a [ParsedDossier],
+    /// Each dossier's heading anchors.
+    anchors: &'a [BTreeSet<&'a str>],
     diags: &'a mut Vec<Diagnostic>,
     cited: &'a mut BTreeSet<SourceAt>,
 }
@@ -286,8 +295,8 @@ impl Checker<'_> {
                     .push(Diagnostic::error(self.file, target.span.clone(), message));
             }
             Named::Dossier(d) => {
-                let headings = &self.dossiers[*d].body.headings;
-                if !headings.iter().any(|h| h.anchor == heading) {
+                if !self.anchors[*d].contains(heading) {
+                    let headings = &self.dossiers[*d].body.headings;
                     let message = format!("dossier `{}` has no heading `#{heading}`", target.value);
                     let diag = Diagnostic::error(self.file, target.span.clone(), message)
                         .with_suggestion(heading, headings.iter().map(|h| h.anchor.as_str()));
