@@ -767,11 +767,11 @@ mod tests {
         // entities that share the same dossiers.
         let mut state = 7u64;
         for pos in 0..20 {
-            for e in 0..40 {
+            for e in 0..40usize {
                 state = state
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                if (state >> 33) % 5 == 0 || (pos == 3 && e % 2 == 0) {
+                if (state >> 33).is_multiple_of(5) || (pos == 3 && e.is_multiple_of(2)) {
                     mentions.entry(e).or_default().push((pos, None));
                 }
             }
