@@ -120,9 +120,11 @@ pub fn render_site(
         jobs.push(Page::Sitemap);
         jobs.push(Page::Feed);
     }
+    // The same for every page, and it looks at every dossier: made once.
+    let context = site_context(site);
     let mut files: Vec<SiteFile> = jobs
         .par_iter()
-        .map(|page| render_page(site, tera, options, page))
+        .map(|page| render_page(site, &context, tera, options, page))
         .collect::<Result<_, _>>()?;
     files.push((
         "assets/search-index.js".to_string(),
@@ -151,6 +153,7 @@ enum Page<'a> {
 
 fn render_page(
     site: &Site,
+    site_context: &SiteContext,
     tera: &Tera,
     options: SiteOptions,
     page: &Page,
@@ -172,7 +175,7 @@ fn render_page(
         root: "../".repeat(depth),
     };
     let mut context = Context::new();
-    context.insert("site", &site_context(site));
+    context.insert("site", site_context);
     context.insert("root", &links.root);
     context.insert("path", &path);
     match page {
@@ -297,7 +300,11 @@ fn dossier_context(d: &Dossier, site: &Site, links: &PageLinks, options: SiteOpt
             json!({"number": n.number, "refs": n.refs, "html": html, "citation": matches!(n.content, NoteContent::Citation(_))})
         })
         .collect();
-    let sources: Vec<&Source> = d.sources.iter().map(|&i| &site.sources[i]).collect();
+    let sources: Vec<Source> = d
+        .sources
+        .iter()
+        .map(|&i| listed(&site.sources[i]))
+        .collect();
     let mut value = serde_json::to_value(d).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut value {
         map.insert("body_html".into(), Value::String(to_html(&d.body, links)));
@@ -316,6 +323,29 @@ fn dossier_context(d: &Dossier, site: &Site, links: &PageLinks, options: SiteOpt
         );
     }
     value
+}
+
+/// A source as a dossier page lists it: without the dossiers citing it, which only the
+/// sources register shows. Carried onto every dossier page, they made the site grow with
+/// the square of the number of dossiers citing one source.
+fn listed(source: &Source) -> Source {
+    Source {
+        anchor: source.anchor.clone(),
+        id: source.id.clone(),
+        title: source.title.clone(),
+        kind: source.kind,
+        publisher: source.publisher.clone(),
+        authors: source.authors.clone(),
+        date: source.date,
+        url: source.url.clone(),
+        archive_url: source.archive_url.clone(),
+        accessed: source.accessed,
+        grade: source.grade.clone(),
+        confidential: source.confidential,
+        anonymous: source.anonymous,
+        notes: source.notes.clone(),
+        cited_by: Vec::new(),
+    }
 }
 
 fn timeline(events: &[TimelineEvent], site: &Site, links: &PageLinks) -> Vec<Value> {
