@@ -33,7 +33,7 @@ pub enum Bracket<'a> {
     Text,
 }
 
-/// How one item deviates from the grammar.
+/// How the items of a bracket deviate from the grammar.
 #[derive(Default)]
 struct Slips {
     space_after_at: bool,
