@@ -6,7 +6,7 @@ use std::io::Write;
 use std::ops::Range;
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
-use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::files::{Error as FilesError, SimpleFiles};
 use codespan_reporting::term;
 use serde::Serialize;
 
@@ -99,6 +99,9 @@ codes! {
     RemoteImage = "remote-image", Error, "an image from the web instead of under `content/`";
     UndefinedFootnote = "undefined-footnote", Error, "a footnote reference with no definition";
     UnusedFootnote = "unused-footnote", Warning, "a footnote definition nobody references";
+    CitationTypo = "citation-typo", Warning, "a bracket that reads like a mistyped citation (`[@src p. 3]`, `[@ src]`) and prints as text";
+    CitationLocatorIsSource = "citation-locator-is-source", Warning, "a citation whose locator names another source (`[@a, @b]`): did you mean `[@a; @b]`?";
+    UnclosedWikiLink = "unclosed-wiki-link", Warning, "a `[[` with no `]]` before the end of its paragraph; it prints as text";
     // References.
     DuplicateId = "duplicate-id", Error, "two dossiers or entities with one id";
     DuplicateSource = "duplicate-source", Error, "two sources with one id in the same scope";
@@ -268,18 +271,63 @@ impl SourceTexts {
 }
 
 /// Line and column (both from 1, column in characters) of a byte offset. The one place where
-/// positions become lines and columns. A byte-order mark does not count as a column.
+/// positions become lines and columns (through [`LineCols`]). A byte-order mark does not
+/// count as a column.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = floor_char_boundary(text, offset.min(text.len()));
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = text[line_start..offset]
-        .chars()
-        .filter(|&c| c != '\u{feff}')
-        .count()
-        + 1;
-    (line, column)
+    LineCols::new(text).get(offset)
+}
+
+/// Lines and columns of many offsets into one text, as [`line_col`] gives them, in one pass
+/// when the offsets come in order (as sorted diagnostics do): a thousand diagnostics on one
+/// long line cost one walk along it. An offset before the previous one walks from its
+/// line's start.
+pub struct LineCols<'a> {
+    text: &'a str,
+    /// Byte offset of each line's start.
+    starts: Vec<usize>,
+    /// The last offset found, its line (from 0) and its column (from 1).
+    offset: usize,
+    line: usize,
+    column: usize,
+}
+
+impl<'a> LineCols<'a> {
+    /// Positions in `text`.
+    pub fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineCols {
+            text,
+            starts,
+            offset: 0,
+            line: 0,
+            column: 1,
+        }
+    }
+
+    /// Line and column (both from 1) of a byte offset.
+    pub fn get(&mut self, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        if offset < self.offset || self.text[self.offset..offset].contains('\n') {
+            self.line = self.starts.partition_point(|&s| s <= offset) - 1;
+            self.offset = self.starts[self.line];
+            self.column = 1;
+        }
+        self.column += columns(&self.text[self.offset..offset]);
+        self.offset = offset;
+        (self.line + 1, self.column)
+    }
+
+    /// The byte range of the line (from 1) holding the last offset found, without its line
+    /// break.
+    fn line_range(&self) -> Range<usize> {
+        let start = self.starts[self.line];
+        let end = self
+            .starts
+            .get(self.line + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        start..end
+    }
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -322,18 +370,18 @@ pub fn write_json(
     diagnostics: &[Diagnostic],
     texts: &SourceTexts,
 ) -> std::io::Result<()> {
+    // Per file, positions of span starts and of span ends, each found in order.
+    let mut positions: BTreeMap<&str, (LineCols, LineCols)> = BTreeMap::new();
     for d in diagnostics {
-        let text = texts.get(&d.file).unwrap_or("");
-        let span = d.span.clone().unwrap_or(0..0);
-        let (line, column) = if d.span.is_some() {
-            line_col(text, span.start)
-        } else {
-            (1, 1)
-        };
-        let (end_line, end_column) = if d.span.is_some() {
-            line_col(text, span.end)
-        } else {
-            (1, 1)
+        let ((line, column), (end_line, end_column)) = match &d.span {
+            Some(span) => {
+                let text = texts.get(&d.file).unwrap_or("");
+                let (starts, ends) = positions
+                    .entry(&d.file)
+                    .or_insert_with(|| (LineCols::new(text), LineCols::new(text)));
+                (starts.get(span.start), ends.get(span.end))
+            }
+            None => ((1, 1), (1, 1)),
         };
         let json = JsonDiagnostic {
             severity: d.severity,
@@ -376,35 +424,149 @@ pub fn render_human(diagnostics: &[Diagnostic], texts: &SourceTexts) -> String {
     };
     let mut files = SimpleFiles::new();
     let mut ids = BTreeMap::new();
+    let mut positions: BTreeMap<&str, LineCols> = BTreeMap::new();
     let mut out = String::new();
     for d in diagnostics {
         let located = d.span.as_ref().zip(texts.get(&d.file));
-        let mut cs = CsDiagnostic::new(severity(d.severity))
-            .with_code(d.code.name())
-            .with_message(&d.message);
         let mut notes = Vec::new();
-        match located {
-            Some((span, text)) => {
-                let id = *ids
-                    .entry(d.file.clone())
-                    .or_insert_with(|| files.add(d.file.clone(), text.to_string()));
-                let start = floor_char_boundary(text, span.start.min(text.len()));
-                let end = floor_char_boundary(text, span.end.min(text.len())).max(start);
-                cs = cs.with_labels(vec![Label::primary(id, start..end)]);
-            }
-            None => notes.push(format!("in {}", d.file)),
+        if located.is_none() {
+            notes.push(format!("in {}", d.file));
         }
         if let Some(help) = &d.help {
             notes.push(format!("help: {help}"));
         }
-        cs = cs.with_notes(notes);
-        if term::emit_to_string(&mut out, &config, &files, &cs).is_err() {
+        let shown = match located {
+            Some((span, text)) => {
+                let lines = positions
+                    .entry(&d.file)
+                    .or_insert_with(|| LineCols::new(text));
+                match Window::around(&d.file, text, span, lines) {
+                    Some(window) => {
+                        let label = Label::primary((), window.label.clone());
+                        let cs = cs_diagnostic(d, notes, vec![label]);
+                        term::emit_to_string(&mut out, &config, &window, &cs)
+                    }
+                    None => {
+                        let id = *ids
+                            .entry(d.file.clone())
+                            .or_insert_with(|| files.add(d.file.clone(), text.to_string()));
+                        let start = floor_char_boundary(text, span.start.min(text.len()));
+                        let end = floor_char_boundary(text, span.end.min(text.len())).max(start);
+                        let cs = cs_diagnostic(d, notes, vec![Label::primary(id, start..end)]);
+                        term::emit_to_string(&mut out, &config, &files, &cs)
+                    }
+                }
+            }
+            None => {
+                let cs: CsDiagnostic<usize> = cs_diagnostic(d, notes, Vec::new());
+                term::emit_to_string(&mut out, &config, &files, &cs)
+            }
+        };
+        if shown.is_err() {
             // The file table is built above from the same texts, so this cannot fail; keep
             // the message at least.
             out.push_str(&format!("{:?}: {}\n", d.severity, d.message));
         }
     }
     out
+}
+
+fn cs_diagnostic<F>(d: &Diagnostic, notes: Vec<String>, labels: Vec<Label<F>>) -> CsDiagnostic<F> {
+    CsDiagnostic::new(severity(d.severity))
+        .with_code(d.code.name())
+        .with_message(&d.message)
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+/// Longest line shown whole under a diagnostic. A longer one (a one-line list of thousands
+/// of values, generated text) is shown as a window around the span, so that many
+/// diagnostics on it do not print all of it again and again.
+const LONGEST_SHOWN_LINE: usize = 1000;
+
+/// Bytes of a long line shown on each side of a span's start.
+const WINDOW: usize = 120;
+
+/// A part of one long line, shown as if it were the whole file: `…` marks where the line
+/// goes on, and lines and columns are those of the real file.
+struct Window {
+    name: String,
+    text: String,
+    /// Bytes of `…` before the line's text.
+    prefix: usize,
+    /// Real line and column of the window's first character of the line.
+    line: usize,
+    column: usize,
+    /// The span, in the window.
+    label: Range<usize>,
+}
+
+impl Window {
+    /// A window on the span's line, if that line is too long to show whole.
+    fn around(name: &str, text: &str, span: &Range<usize>, lines: &mut LineCols) -> Option<Self> {
+        let start = floor_char_boundary(text, span.start.min(text.len()));
+        let (line, start_column) = lines.get(start);
+        let whole = lines.line_range();
+        if whole.len() <= LONGEST_SHOWN_LINE {
+            return None;
+        }
+        let from = floor_char_boundary(text, start.saturating_sub(WINDOW).max(whole.start));
+        let to = floor_char_boundary(text, (start + WINDOW).min(whole.end));
+        let prefix = if from > whole.start { "…" } else { "" };
+        let suffix = if to < whole.end { "…" } else { "" };
+        let end = floor_char_boundary(text, span.end.min(to)).max(start);
+        let shift = |at: usize| at - from + prefix.len();
+        Some(Window {
+            name: name.to_string(),
+            text: format!("{prefix}{}{suffix}", &text[from..to]),
+            prefix: prefix.len(),
+            line,
+            column: start_column - columns(&text[from..start]),
+            label: shift(start)..shift(end),
+        })
+    }
+}
+
+/// Columns a text takes: its characters, a byte-order mark not counted.
+fn columns(text: &str) -> usize {
+    text.chars().filter(|&c| c != '\u{feff}').count()
+}
+
+impl<'a> codespan_reporting::files::Files<'a> for Window {
+    type FileId = ();
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, _: ()) -> Result<&'a str, FilesError> {
+        Ok(&self.name)
+    }
+
+    fn source(&'a self, _: ()) -> Result<&'a str, FilesError> {
+        Ok(&self.text)
+    }
+
+    fn line_index(&'a self, _: (), _: usize) -> Result<usize, FilesError> {
+        Ok(0)
+    }
+
+    fn line_number(&'a self, _: (), _: usize) -> Result<usize, FilesError> {
+        Ok(self.line)
+    }
+
+    fn column_number(&'a self, _: (), _: usize, byte: usize) -> Result<usize, FilesError> {
+        let byte = floor_char_boundary(&self.text, byte.clamp(self.prefix, self.text.len()));
+        Ok(self.column + columns(&self.text[self.prefix..byte]))
+    }
+
+    fn line_range(&'a self, _: (), line: usize) -> Result<Range<usize>, FilesError> {
+        match line {
+            0 => Ok(0..self.text.len()),
+            _ => Err(FilesError::LineTooLarge {
+                given: line,
+                max: 0,
+            }),
+        }
+    }
 }
 
 fn severity(s: Severity) -> codespan_reporting::diagnostic::Severity {
@@ -565,6 +727,67 @@ mod tests {
         let mut diags = vec![early.clone(), other_file.clone(), late_syntax.clone()];
         sort(&mut diags);
         assert_eq!(diags, [other_file, late_syntax, early]);
+    }
+
+    /// Line and column by their definition: newlines before the offset, characters since
+    /// the last one.
+    fn line_col_by_definition(text: &str, offset: usize) -> (usize, usize) {
+        let before = &text[..offset];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (
+            before.matches('\n').count() + 1,
+            columns(&text[line_start..offset]) + 1,
+        )
+    }
+
+    #[test]
+    fn positions_in_any_order_match_their_definition() {
+        let text = "\u{feff}ab\ncé d\n\nlong é line\r\nend";
+        let offsets: Vec<usize> = (0..=text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .collect();
+        let mut lines = LineCols::new(text);
+        for &offset in offsets
+            .iter()
+            .chain(offsets.iter().rev())
+            .chain(&[3, 20, 0, 9])
+        {
+            assert_eq!(
+                lines.get(offset),
+                line_col_by_definition(text, offset),
+                "{offset}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_span_on_a_very_long_line_shows_a_window_of_it_at_its_real_column() {
+        let text = format!("title\n{}needle{}\n", "é".repeat(3000), "x".repeat(3000));
+        let at = text.find("needle").unwrap();
+        let mut texts = SourceTexts::default();
+        texts.insert("f.md", &text);
+        let diags = vec![Diagnostic::error(Code::UnknownSource, "f.md", at..at + 6, "found it"); 3];
+        let shown = render_human(&diags, &texts);
+        assert_eq!(shown.matches("--> f.md:2:3001").count(), 3, "{shown}");
+        assert!(
+            shown.contains("…éé") && shown.contains("needlexx"),
+            "{shown}"
+        );
+        assert!(shown.len() < 3 * 1200, "{} bytes", shown.len());
+        let caret_line = shown.lines().find(|l| l.contains("^^^^^^")).unwrap();
+        let source_line = shown.lines().find(|l| l.contains("needle")).unwrap();
+        // The caret sits under the needle, counting characters.
+        let width = caret_line.find('^').unwrap();
+        let under: String = source_line.chars().skip(width).take(6).collect();
+        assert_eq!(under, "needle", "{shown}");
+        let mut json = Vec::new();
+        write_json(&mut json, &diags, &texts).unwrap();
+        let json = String::from_utf8(json).unwrap();
+        assert_eq!(
+            json.matches("\"line\":2,\"column\":3001").count(),
+            3,
+            "{json}"
+        );
     }
 
     #[test]

@@ -126,10 +126,9 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 
 /// Parses one YAML document. An empty document gives `Ok(None)`.
 pub fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
-    let index = LineIndex::new(text);
     let mut builder = TreeBuilder {
         text,
-        index: &index,
+        positions: Positions::new(text),
         stack: Vec::new(),
         root: None,
         too_deep: None,
@@ -141,7 +140,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
     loop {
         let (event, marker) = parser.next_token().map_err(|err| SyntaxError {
             message: err.info().to_string(),
-            offset: index.offset(err.marker()),
+            offset: builder.positions.error_offset(err.marker()),
         })?;
         let end = matches!(event, Event::StreamEnd | Event::DocumentEnd);
         builder.on_event(event, marker);
@@ -158,33 +157,71 @@ pub fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
     Ok(builder.root)
 }
 
-/// Maps the parser's line/column markers to byte offsets.
-struct LineIndex {
+/// Maps the parser's line/column markers to byte offsets. A cursor remembers the last
+/// position found and walks from there, so the values of one long line (`tags: [a, b, …]`)
+/// cost one walk along it, not one walk from its start per value.
+///
+/// Markers are used by line and column rather than by their `index`: the parser advances
+/// that index by bytes in some places and by characters in others.
+struct Positions<'a> {
+    text: &'a str,
+    /// Byte offset of each line's start.
     starts: Vec<usize>,
+    /// The cursor: a line (from 0), a column in characters from that line's start, and its
+    /// byte offset. Like a marker, the column may run past the line's end (but not past
+    /// the end of the text).
+    line: usize,
+    col: usize,
+    byte: usize,
 }
 
-impl LineIndex {
-    fn new(text: &str) -> Self {
+impl<'a> Positions<'a> {
+    fn new(text: &'a str) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
+        Positions {
+            text,
+            starts,
+            line: 0,
+            col: 0,
+            byte: 0,
+        }
     }
 
-    /// Markers count lines from 1 and columns in characters from 0.
-    fn offset_of(&self, text: &str, marker: &Marker) -> usize {
+    /// The byte offset of a marker (lines count from 1, columns in characters from 0);
+    /// the end of the text for a marker beyond it.
+    fn offset(&mut self, marker: &Marker) -> usize {
         let line = marker.line().max(1) - 1;
         let Some(&start) = self.starts.get(line) else {
-            return text.len();
+            return self.text.len();
         };
-        let rest = &text[start..];
-        rest.char_indices()
-            .nth(marker.col())
-            .map_or(text.len(), |(i, _)| start + i)
+        if line != self.line {
+            (self.line, self.col, self.byte) = (line, 0, start);
+        }
+        self.walk_to(marker.col())
     }
 
-    fn offset(&self, marker: &Marker) -> usize {
-        // Without the text we cannot walk characters; used for errors only, where the
-        // parser's own marker is precise enough once clamped to the line.
+    /// Moves the cursor along its line to column `target`, forwards or backwards; it stops
+    /// at the end of the text.
+    fn walk_to(&mut self, target: usize) -> usize {
+        while self.col > target {
+            let back = self.text[..self.byte].chars().next_back();
+            self.byte -= back.map_or(0, char::len_utf8);
+            self.col -= 1;
+        }
+        while self.col < target {
+            let Some(c) = self.text[self.byte..].chars().next() else {
+                break;
+            };
+            self.byte += c.len_utf8();
+            self.col += 1;
+        }
+        self.byte
+    }
+
+    fn error_offset(&self, marker: &Marker) -> usize {
+        // Used once, for the error that stops parsing, where the parser's own marker is
+        // precise enough once clamped to the line.
         self.starts
             .get(marker.line().max(1) - 1)
             .copied()
@@ -200,7 +237,7 @@ enum Open {
 
 struct TreeBuilder<'a> {
     text: &'a str,
-    index: &'a LineIndex,
+    positions: Positions<'a>,
     stack: Vec<Open>,
     root: Option<Node>,
     too_deep: Option<usize>,
@@ -218,22 +255,26 @@ impl TreeBuilder<'_> {
         }
     }
 
+    /// Where a scalar starting at `start` ends: after its text (and quotes), never past its
+    /// first line; a block scalar (`|`, `>`) spans its header line. Only the scalar's own
+    /// bytes are scanned, so that the values of one long line stay linear.
     fn scalar_end(&self, start: usize, text: &str, style: TScalarStyle) -> usize {
-        let line_end = self.text[start..]
-            .find(['\n', '\r'])
-            .map_or(self.text.len(), |i| start + i);
         let end = match style {
             TScalarStyle::Plain => start + text.len(),
             TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => start + text.len() + 2,
-            _ => line_end,
+            _ => self.text.len(),
         };
+        let line_end = self.text.as_bytes()[start..end.min(self.text.len())]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .map_or(self.text.len(), |i| start + i);
         end.min(line_end).max(start)
     }
 }
 
 impl MarkedEventReceiver for TreeBuilder<'_> {
     fn on_event(&mut self, event: Event, marker: Marker) {
-        let offset = self.index.offset_of(self.text, &marker);
+        let offset = self.positions.offset(&marker);
         if self.too_deep.is_some() {
             return;
         }
@@ -313,6 +354,34 @@ mod tests {
             panic!("not a map")
         };
         assert_eq!(&text[m[0].1.span.clone()], "x");
+    }
+
+    #[test]
+    fn spans_stay_exact_along_one_long_line_and_across_lines() {
+        let items: Vec<String> = (0..500).map(|i| format!("é{i}")).collect();
+        let text = format!(
+            "a: [{}, \"q é\", 'x']\nnext: ü\nmap:\n  ñ: {{ k: v }}\n  k2: end",
+            items.join(", ")
+        );
+        let root = parse(&text).unwrap().unwrap();
+        let Value::Map(entries) = &root.value else {
+            panic!("not a map")
+        };
+        let Value::List(list) = &entries[0].1.value else {
+            panic!("not a list")
+        };
+        for (item, node) in items.iter().zip(list) {
+            assert_eq!(&text[node.span.clone()], item);
+        }
+        assert_eq!(&text[list[500].span.clone()], "\"q é\"");
+        assert_eq!(&text[list[501].span.clone()], "'x'");
+        assert_eq!(&text[entries[1].1.span.clone()], "ü");
+        let Value::Map(inner) = &entries[2].1.value else {
+            panic!("not a map")
+        };
+        assert_eq!(&text[inner[0].0.span.clone()], "ñ");
+        assert_eq!(&text[inner[1].0.span.clone()], "k2");
+        assert_eq!(&text[inner[1].1.span.clone()], "end");
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! A dossier body: pulldown-cmark events plus casefile's references, recognised once.
 //!
 //! Citations (`[@src, p. 4]`, `[@a; @b]`) are found in text only, never in code or e-mail
-//! addresses; wiki-links (`[[id#heading|text]]`) come from pulldown-cmark's wiki-link
-//! extension; footnote definitions are lifted out of the flow. Text in, pieces and
-//! diagnostics out; no disk.
+//! addresses; brackets that read like mistyped citations are kept for validation, which
+//! knows the sources. Wiki-links (`[[id#heading|text]]`) come from pulldown-cmark's wiki-link
+//! extension; an unclosed `[[id` is reported. Footnote definitions are lifted out of the
+//! flow. Text in, pieces and diagnostics out; no disk.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -12,6 +13,7 @@ use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::Spanned;
+use crate::parse::citation::{self, Bracket, Item};
 
 /// Largest nesting of block quotes and lists accepted in a body.
 pub const MAX_NESTING: usize = 64;
@@ -45,6 +47,35 @@ pub enum RawPiece {
     },
     /// End of a `[[…]]` link.
     WikiEnd,
+    /// A bracket that reads like a mistyped citation. It renders as nothing (its text is in
+    /// the text before it); validation, which knows the sources, decides whether to warn.
+    SuspectCite(SuspectCite),
+}
+
+/// A bracket that reads like a mistyped citation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuspectCite {
+    /// The bracket as written, with its span in the file.
+    pub written: Spanned<String>,
+    /// The citation it probably means: source keys as written, with their locators.
+    pub meant: Vec<(String, Option<String>)>,
+    /// What makes it suspect.
+    pub suspicion: Suspicion,
+}
+
+/// What makes a bracket a suspected typo.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Suspicion {
+    /// It is printed as text because of a space after `@` (`[@ src]`) or a missing comma
+    /// before the locator (`[@src p. 3]`). `locator_like`: one of its locators reads like a
+    /// page, chapter or section.
+    NotACitation {
+        /// A locator reads like a page, chapter or section.
+        locator_like: bool,
+    },
+    /// A citation whose locator reads like another source (`[@a, @b]`, `[@a, b]`): those
+    /// keys, each with whether it was written with `@`.
+    LocatorIsKey(Vec<(String, bool)>),
 }
 
 /// A footnote definition.
@@ -152,7 +183,12 @@ struct Walker<'a, 'd> {
     body: Body,
     /// Where pieces go: the flow, or the footnote being defined.
     footnote: Option<FootnoteDef>,
-    run: Option<(String, Range<usize>)>,
+    run: Option<TextRun>,
+    /// Suspected typos in text not yet pushed; they follow that text.
+    suspects: Vec<SuspectCite>,
+    /// The end of each open block that holds text (paragraph, heading, table cell, list
+    /// item), and whether an unclosed `[[` was reported in it.
+    blocks: Vec<(usize, bool)>,
     links: Vec<LinkKind>,
     /// The heading being read: its position, explicit id, and text for its slug.
     heading: Option<(usize, Option<String>, String)>,
@@ -176,6 +212,8 @@ impl<'a, 'd> Walker<'a, 'd> {
             body: Body::default(),
             footnote: None,
             run: None,
+            suspects: Vec::new(),
+            blocks: Vec::new(),
             links: Vec::new(),
             heading: None,
             used_anchors: RESERVED_ANCHORS.iter().map(|a| a.to_string()).collect(),
@@ -201,6 +239,9 @@ impl<'a, 'd> Walker<'a, 'd> {
             let text = std::mem::take(&mut self.pending);
             self.push_piece(RawPiece::Markdown(Event::Text(CowStr::from(text))));
         }
+        for suspect in std::mem::take(&mut self.suspects) {
+            self.push_piece(RawPiece::SuspectCite(suspect));
+        }
     }
 
     fn push_piece(&mut self, piece: RawPiece) {
@@ -218,6 +259,17 @@ impl<'a, 'd> Walker<'a, 'd> {
             }
         }
         self.flush_run();
+        match &event {
+            Event::Start(Tag::Paragraph | Tag::Heading { .. } | Tag::TableCell | Tag::Item) => {
+                self.blocks.push((range.end, false));
+            }
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::TableCell | TagEnd::Item,
+            ) => {
+                self.blocks.pop();
+            }
+            _ => {}
+        }
         match event {
             Event::Start(tag) => self.start(tag, range),
             Event::End(end) => self.end(end),
@@ -231,13 +283,9 @@ impl<'a, 'd> Walker<'a, 'd> {
         if self.code_depth > 0 {
             return;
         }
-        match &mut self.run {
-            Some((run, r)) => {
-                run.push_str(text);
-                r.end = range.end;
-            }
-            None => self.run = Some((text.to_string(), range)),
-        }
+        self.run
+            .get_or_insert_with(TextRun::default)
+            .push(text, range, self.text);
     }
 
     fn start(&mut self, tag: Tag<'_>, range: Range<usize>) {
@@ -518,58 +566,163 @@ impl<'a, 'd> Walker<'a, 'd> {
         }
     }
 
-    /// Scans a run of text for citations and stray footnote references, in one pass: the
-    /// next `]` is found once and reused, so `[[[[…` stays linear.
+    /// Scans a run of text for citations, suspected typos, unclosed `[[` and stray
+    /// footnote references, in one pass: the next `]` is found once and reused, so `[[[[…`
+    /// stays linear.
     fn flush_run(&mut self) {
-        let Some((run, range)) = self.run.take() else {
+        let Some(run) = self.run.take() else {
             return;
         };
-        let source = &self.text[range.clone()];
-        let mut cursor = 0; // position in `source` for locating keys
+        let text = run.text.as_str();
         let mut consumed = 0; // text before this is pushed
         let mut search = 0; // where the next `[` is looked for
-        let mut next_close: Option<usize> = None;
-        while let Some(open) = run[search..].find('[').map(|i| search + i) {
+        let mut close_memo = None;
+        while let Some(open) = text[search..].find('[').map(|i| search + i) {
             let inner_start = open + 1;
-            let close = match next_close {
-                Some(c) if c >= inner_start => c,
-                _ => match run[inner_start..].find(']') {
-                    Some(c) => {
-                        next_close = Some(inner_start + c);
-                        inner_start + c
-                    }
-                    None => break,
-                },
+            search = inner_start;
+            // `\[` is an escaped bracket: text, whatever follows.
+            if run.escaped(open, self.text) {
+                continue;
+            }
+            if text[inner_start..].starts_with('[') && !text[..open].ends_with('[') {
+                self.check_link_closed(&run, open);
+            }
+            let Some(close) = next_close(text, inner_start, &mut close_memo) else {
+                continue; // no bracket can close any more; only `[[` is still looked for
             };
-            let inner = &run[inner_start..close];
+            let inner = &text[inner_start..close];
             if inner.starts_with('@') {
-                if let Some(items) = self.citation(inner, source, &mut cursor, &range) {
-                    self.push_text(&run[consumed..open]);
-                    self.push(RawPiece::Cite(items));
-                    consumed = close + 1;
-                    search = close + 1;
-                    continue;
+                let bracket = run.source_offset(open)..run.source_offset(close) + 1;
+                match citation::read(inner) {
+                    Bracket::Cite(items) => {
+                        self.push_text(&text[consumed..open]);
+                        self.cite(&run, inner_start, &items, bracket);
+                        consumed = close + 1;
+                        search = close + 1;
+                        continue;
+                    }
+                    Bracket::Typo {
+                        items,
+                        locator_like,
+                    } => {
+                        let suspicion = Suspicion::NotACitation { locator_like };
+                        self.suspect(bracket, meant(&items), suspicion);
+                    }
+                    Bracket::Text => {}
                 }
             }
             if let Some(label) = inner.strip_prefix('^').filter(|l| is_footnote_label(l)) {
-                self.undefined_footnote(label, source, cursor, &range);
+                self.undefined_footnote(label, run.source_offset(open));
             }
-            search = inner_start;
         }
-        self.push_text(&run[consumed..]);
+        self.push_text(&text[consumed..]);
     }
 
-    fn undefined_footnote(
+    /// Pushes a citation, and a suspect after it when a locator reads like another source
+    /// (`[@a, @b]`).
+    fn cite(&mut self, run: &TextRun, inner_at: usize, items: &[Item], bracket: Range<usize>) {
+        let cites = items
+            .iter()
+            .map(|item| {
+                let start = run.source_offset(inner_at + item.key_at);
+                RawCite {
+                    key: Spanned::new(
+                        item.key.to_string(),
+                        self.span(&(start..start + item.key.len())),
+                    ),
+                    locator: item.locator.map(str::to_string),
+                }
+            })
+            .collect();
+        self.push(RawPiece::Cite(cites));
+        let mut keys = Vec::new();
+        let mut meant = Vec::new();
+        for item in items {
+            match item.locator.and_then(citation::locator_as_key) {
+                Some(other) => {
+                    keys.push((other.key.to_string(), other.with_at));
+                    meant.push((item.key.to_string(), None));
+                    meant.push((other.key.to_string(), other.locator.map(str::to_string)));
+                }
+                None => meant.push((item.key.to_string(), item.locator.map(str::to_string))),
+            }
+        }
+        if !keys.is_empty() {
+            self.suspect(bracket, meant, Suspicion::LocatorIsKey(keys));
+        }
+    }
+
+    /// Keeps a suspected typo; it follows the text it was found in.
+    fn suspect(
         &mut self,
-        label: &str,
-        source: &str,
-        cursor: usize,
-        range: &Range<usize>,
+        bracket: Range<usize>,
+        meant: Vec<(String, Option<String>)>,
+        suspicion: Suspicion,
     ) {
-        let at = source[cursor..]
-            .find(&format!("[^{label}]"))
-            .map_or(0, |i| cursor + i);
-        let span = self.span(&(range.start + at..range.start + at + label.len() + 3));
+        let written = self
+            .text
+            .get(bracket.clone())
+            .unwrap_or_default()
+            .to_string();
+        self.suspects.push(SuspectCite {
+            written: Spanned::new(written, self.span(&bracket)),
+            meant,
+            suspicion,
+        });
+    }
+
+    /// Reports a `[[` at byte `open` of the run that no `]]` closes before the next `[[` or
+    /// the end of its block (once per block: the first one is what needs fixing).
+    fn check_link_closed(&mut self, run: &TextRun, open: usize) {
+        let end = match self.blocks.last() {
+            Some((_, true)) => return,
+            Some(&(end, false)) => end,
+            None => self.text.len(),
+        };
+        let start = run.source_offset(open);
+        let after = self.text.as_bytes().get(start + 2..end).unwrap_or_default();
+        let closed = after
+            .windows(2)
+            .find_map(|w| match w {
+                b"]]" => Some(true),
+                b"[[" => Some(false),
+                _ => None,
+            })
+            .unwrap_or(false);
+        if closed {
+            return;
+        }
+        if let Some(block) = self.blocks.last_mut() {
+            block.1 = true;
+        }
+        let target: String = run.text[open + 2..]
+            .chars()
+            .take_while(|&c| citation::is_key_char(c) || c == '#')
+            .take(60)
+            .collect();
+        let end = run.source_offset(open + 2 + target.len()).max(start + 2);
+        let written = self.text.get(start..end).unwrap_or("[[");
+        let help = if target.is_empty() {
+            "a link to a dossier or entity is written `[[id]]`, closed in the same paragraph; \
+             write `\\[[` for brackets as text"
+                .to_string()
+        } else {
+            format!("did you mean `[[{target}]]`?")
+        };
+        let diag = Diagnostic::warning(
+            Code::UnclosedWikiLink,
+            self.file,
+            self.span(&(start..end)),
+            format!("`{written}` is not closed: it is printed as text"),
+        )
+        .with_help(help);
+        self.diags.push(diag);
+    }
+
+    /// Reports `[^label]` at body offset `at` that no definition matched (pulldown-cmark
+    /// leaves it as text).
+    fn undefined_footnote(&mut self, label: &str, at: usize) {
+        let span = self.span(&(at..at + label.len() + 3));
         let diag = Diagnostic::error(
             Code::UndefinedFootnote,
             self.file,
@@ -594,55 +747,6 @@ impl<'a, 'd> Walker<'a, 'd> {
         self.pending.push_str(text);
     }
 
-    /// Reads `@a, p. 4; @b` (the inside of `[…]`). `None` if it is not a citation; that is
-    /// decided at the first character that cannot belong to a key, so junk costs little.
-    fn citation(
-        &mut self,
-        inner: &str,
-        source: &str,
-        cursor: &mut usize,
-        range: &Range<usize>,
-    ) -> Option<Vec<RawCite>> {
-        let mut items = Vec::new();
-        let mut rest = inner;
-        loop {
-            let body = rest.trim_start().strip_prefix('@')?;
-            let key_len = body.find(|c: char| !is_key_char(c)).unwrap_or(body.len());
-            let key = &body[..key_len];
-            let after = body[key_len..].trim_start();
-            if key.is_empty() || !(after.is_empty() || after.starts_with([',', ';'])) {
-                return None;
-            }
-            let (locator, next) = match after.strip_prefix(',') {
-                Some(locator) => match locator.split_once(';') {
-                    Some((locator, next)) => (locator, Some(next)),
-                    None => (locator, None),
-                },
-                None => ("", after.strip_prefix(';')),
-            };
-            let needle = format!("@{key}");
-            let at = source[*cursor..].find(&needle).map(|i| *cursor + i);
-            // `\[@key]` is an escaped bracket: text, not a citation.
-            if items.is_empty() && at.is_some_and(|a| source[..a].ends_with("\\[")) {
-                return None;
-            }
-            if let Some(at) = at {
-                *cursor = at + needle.len();
-            }
-            let start = range.start + at.map_or(0, |a| a + 1);
-            let span = self.span(&(start..start + key.len()));
-            let locator = Some(locator.trim().to_string()).filter(|l| !l.is_empty());
-            items.push(RawCite {
-                key: Spanned::new(key.to_string(), span),
-                locator,
-            });
-            match next {
-                Some(next) => rest = next,
-                None => return Some(items),
-            }
-        }
-    }
-
     fn finish(mut self) -> Body {
         self.flush_run();
         self.flush_pending();
@@ -651,6 +755,81 @@ impl<'a, 'd> Walker<'a, 'd> {
         }
         self.body
     }
+}
+
+/// Consecutive text events joined, so that a citation split over several events (`[`, `@a`,
+/// `]`) is read as one; positions in the joined text map back to the body through the
+/// events' ranges.
+#[derive(Default)]
+struct TextRun {
+    text: String,
+    segments: Vec<Segment>,
+}
+
+/// One text event of a run: where its text starts in the run, its range in the body, and
+/// whether its text is the body's as written (not an entity such as `&amp;`).
+struct Segment {
+    at: usize,
+    source: Range<usize>,
+    verbatim: bool,
+}
+
+impl TextRun {
+    fn push(&mut self, text: &str, range: Range<usize>, body: &str) {
+        let verbatim = body.get(range.clone()) == Some(text);
+        self.segments.push(Segment {
+            at: self.text.len(),
+            source: range,
+            verbatim,
+        });
+        self.text.push_str(text);
+    }
+
+    /// The segment holding byte `at` of the run's text (the last one for its end).
+    fn segment(&self, at: usize) -> (usize, &Segment) {
+        let i = self
+            .segments
+            .partition_point(|s| s.at <= at)
+            .saturating_sub(1);
+        (i, &self.segments[i])
+    }
+
+    /// The body offset of byte `at` of the run's text; inside an entity, the entity's start.
+    fn source_offset(&self, at: usize) -> usize {
+        let (_, segment) = self.segment(at);
+        if segment.verbatim {
+            (segment.source.start + (at - segment.at)).min(segment.source.end)
+        } else {
+            segment.source.start
+        }
+    }
+
+    /// True when the character at byte `at` was escaped (`\[`): its event starts right
+    /// after a backslash that no event of the run holds.
+    fn escaped(&self, at: usize, body: &str) -> bool {
+        let (i, segment) = self.segment(at);
+        let start = segment.source.start;
+        let after_gap = i == 0 || self.segments[i - 1].source.end < start;
+        segment.at == at && after_gap && body[..start].ends_with('\\')
+    }
+}
+
+/// The first `]` in `text` at or after `from`. `memo` keeps the last one found (`usize::MAX`
+/// when none is left); positions asked for only grow, so the text is searched once.
+fn next_close(text: &str, from: usize, memo: &mut Option<usize>) -> Option<usize> {
+    match *memo {
+        Some(c) if c >= from => {}
+        _ => *memo = Some(text[from..].find(']').map_or(usize::MAX, |c| from + c)),
+    }
+    memo.filter(|&c| c != usize::MAX)
+}
+
+/// The citation a suspected typo probably means, as key and locator pairs.
+fn meant(items: &[Item]) -> Vec<(String, Option<String>)> {
+    items
+        .iter()
+        .map(|i| (i.key.to_string(), i.locator.map(str::to_string)))
+        .collect()
 }
 
 /// Ids the page around a dossier body uses (templates and notes); headings get others.
@@ -666,12 +845,6 @@ const RESERVED_ANCHORS: &[&str] = &[
     "mentions-heading",
     "companions-heading",
 ];
-
-/// Characters a citation key may hold: an id's, plus upper case and `.`/`:` so that a
-/// mistyped key is still reported as an unknown source.
-fn is_key_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')
-}
 
 /// A plausible footnote label (what `[^label]` may hold).
 fn is_footnote_label(label: &str) -> bool {
@@ -764,6 +937,102 @@ mod tests {
     fn no_citations_in_code_or_email() {
         let (body, _) = parse("Write to press@sedena.gob.mx, `[@not]`.\n\n```\n[@code]\n```\n");
         assert!(cites(&body).is_empty());
+    }
+
+    fn suspects(body: &Body) -> Vec<&SuspectCite> {
+        body.pieces
+            .iter()
+            .filter_map(|p| match p {
+                RawPiece::SuspectCite(s) => Some(s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn text_of(body: &Body) -> String {
+        body.pieces
+            .iter()
+            .filter_map(|p| match p {
+                RawPiece::Markdown(Event::Text(t)) => Some(t.as_ref()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn mistyped_citations_stay_text_and_are_kept_as_suspects() {
+        let text = "Seen [@src p. 3] and [@ other] and [@a, @b].";
+        let (body, diags) = parse(text);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(text_of(&body), "Seen [@src p. 3] and [@ other] and .");
+        let found = suspects(&body);
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert_eq!(found[0].written.value, "[@src p. 3]");
+        assert_eq!(&text[found[0].written.span.clone()], "[@src p. 3]");
+        assert_eq!(
+            found[0].meant,
+            [("src".to_string(), Some("p. 3".to_string()))]
+        );
+        assert_eq!(
+            found[0].suspicion,
+            Suspicion::NotACitation { locator_like: true }
+        );
+        assert_eq!(&text[found[1].written.span.clone()], "[@ other]");
+        assert_eq!(
+            found[2].suspicion,
+            Suspicion::LocatorIsKey(vec![("b".to_string(), true)])
+        );
+        assert_eq!(found[2].meant[1], ("b".to_string(), None));
+        assert_eq!(
+            cites(&body),
+            [vec![("a".to_string(), Some("@b".to_string()))]]
+        );
+    }
+
+    #[test]
+    fn no_suspects_in_code_or_email() {
+        let (body, diags) =
+            parse("Mail [ops@x.org p. 3], `[@src p. 3]`.\n\n```\n[@src p. 3] [[open\n```\n");
+        assert!(suspects(&body).is_empty());
+        assert!(diags.is_empty(), "{diags:?}");
+    }
+
+    #[test]
+    fn an_unclosed_wiki_link_warns_at_its_brackets_once_per_paragraph() {
+        let text = "See [[sedena and [[almoloya]].\n\nAlso [[x [[y\n\nFine [[z]] and [a] b.\n";
+        let (_, diags) = parse(text);
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        assert_eq!(&text[diags[0].span.clone().unwrap()], "[[sedena");
+        assert_eq!(diags[0].help.as_deref(), Some("did you mean `[[sedena]]`?"));
+        assert!(diags[0].message.contains("`[[sedena` is not closed"));
+        assert_eq!(&text[diags[1].span.clone().unwrap()], "[[x");
+        let (_, diags) = parse(&"[[".repeat(1000));
+        assert_eq!(diags.len(), 1, "{diags:?}");
+    }
+
+    #[test]
+    fn positions_map_through_entities_and_repeated_footnotes() {
+        let text = "A &amp; B[@s] [^gone] and [^gone].";
+        let (body, diags) = parse(text);
+        let Some(RawPiece::Cite(items)) =
+            body.pieces.iter().find(|p| matches!(p, RawPiece::Cite(_)))
+        else {
+            panic!("no citation")
+        };
+        assert_eq!(&text[items[0].key.span.clone()], "s");
+        let spans: Vec<_> = diags
+            .iter()
+            .map(|d| d.span.clone().unwrap().start)
+            .collect();
+        assert_eq!(spans, [14, 26], "{diags:?}");
+    }
+
+    #[test]
+    fn an_escaped_backslash_does_not_escape_the_bracket_after_it() {
+        let (body, _) = parse("Two \\\\[@real] and \\[@not].");
+        let found = cites(&body);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0][0].0, "real");
     }
 
     #[test]

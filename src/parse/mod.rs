@@ -1,6 +1,7 @@
 //! Text in, typed values with spans out: front matter, catalogs and Markdown bodies. No disk.
 
 pub mod catalog;
+pub mod citation;
 pub mod config;
 pub mod fields;
 pub mod frontmatter;

@@ -76,7 +76,7 @@ impl<'a> BodyResolver<'a> {
         let pieces = self.flow(raw, false);
         while let Some((number, raw)) = self.queue.pop_front() {
             let content = self.flow(raw, true);
-            if let Some(note) = self.found.notes.iter_mut().find(|n| n.number == number) {
+            if let Some(note) = self.note_mut(number) {
                 note.content = NoteContent::Footnote(content);
             }
         }
@@ -151,6 +151,8 @@ impl<'a> BodyResolver<'a> {
                         out.push(Piece::LinkEnd);
                     }
                 }
+                // Its text is in the text before it; validation has warned.
+                RawPiece::SuspectCite(_) => {}
             }
         }
         out
@@ -160,9 +162,19 @@ impl<'a> BodyResolver<'a> {
         self.found.notes.len() as u32 + 1
     }
 
+    /// The note numbered `number`: notes are numbered 1, 2, … in order, so it is found by
+    /// position, not by a search.
+    fn note_mut(&mut self, number: u32) -> Option<&mut Note> {
+        let index = (number as usize).checked_sub(1)?;
+        self.found
+            .notes
+            .get_mut(index)
+            .filter(|n| n.number == number)
+    }
+
     fn footnote_ref(&mut self, label: &str) -> Option<Piece> {
         if let Some(&number) = self.numbers.get(label) {
-            let note = self.found.notes.iter_mut().find(|n| n.number == number)?;
+            let note = self.note_mut(number)?;
             let anchor = format!("cf-ref-{number}-{}", note.refs.len() + 1);
             note.refs.push(anchor.clone());
             return Some(Piece::NoteRef { number, anchor });

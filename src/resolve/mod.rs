@@ -424,18 +424,15 @@ fn build_dossier(checked: &Checked, published: &Published, i: usize) -> (Dossier
     let timeline_sources = timeline.iter().flat_map(|t| t.sources.iter().copied());
     let local = (0..meta.sources.len())
         .filter_map(|s| published.source_index.get(&SourceAt::Local(i, s)).copied());
-    let mut sources: Vec<usize> = Vec::new();
-    for s in found
+    let mut seen = BTreeSet::new();
+    let sources: Vec<usize> = found
         .cited
         .iter()
         .copied()
         .chain(timeline_sources)
         .chain(local)
-    {
-        if !sources.contains(&s) {
-            sources.push(s);
-        }
-    }
+        .filter(|s| seen.insert(*s))
+        .collect();
     let dossier = Dossier {
         id: reference.id.clone(),
         file: parsed.file.clone(),
@@ -567,7 +564,8 @@ fn add_backlinks(checked: &Checked, built: &mut [(usize, Dossier, body::Found)])
         });
         for target in found.dossier_links.iter().copied().chain(related) {
             if let Some(&target_pos) = position.get(&target) {
-                if target_pos != pos && !backlinks[target_pos].contains(&pos) {
+                // Positions come in order, so a repeat can only be the last one pushed.
+                if target_pos != pos && backlinks[target_pos].last() != Some(&pos) {
                     backlinks[target_pos].push(pos);
                 }
             }
@@ -582,66 +580,22 @@ fn add_backlinks(checked: &Checked, built: &mut [(usize, Dossier, body::Found)])
     }
 }
 
+/// Per entity: the published dossiers that name it (positions in `built`, in order) with
+/// its role there.
+type Mentions = BTreeMap<usize, Vec<(usize, Option<String>)>>;
+
 fn build_entities(
     checked: &Checked,
     published: &Published,
     built: &[(usize, Dossier, body::Found)],
 ) -> Vec<Entity> {
-    // entity index → mentions (dossier position, role)
-    let mut mentions: BTreeMap<usize, Vec<(usize, Option<String>)>> = BTreeMap::new();
-    for (pos, (i, _, found)) in built.iter().enumerate() {
-        let meta = &checked.dossiers[*i].meta;
-        let mut named: Vec<(usize, Option<String>)> = Vec::new();
-        let front = meta
-            .entities
-            .iter()
-            .map(|u| (u.id.value.as_str(), u.role.clone()));
-        let timeline = meta
-            .timeline
-            .iter()
-            .flat_map(|t| t.entities.iter().map(|e| (e.value.as_str(), None)));
-        for (id, role) in front.chain(timeline) {
-            if let Some(&Named::Entity(e)) = checked.index.names.get(id) {
-                if published.entities[e] && !named.iter().any(|(n, _)| *n == e) {
-                    named.push((e, role));
-                }
-            }
-        }
-        for &e in &found.entity_links {
-            if !named.iter().any(|(n, _)| *n == e) {
-                named.push((e, None));
-            }
-        }
-        for (e, role) in named {
-            mentions.entry(e).or_default().push((pos, role));
-        }
-    }
-    let dossier_sets: BTreeMap<usize, BTreeSet<usize>> = mentions
-        .iter()
-        .map(|(e, list)| (*e, list.iter().map(|(pos, _)| *pos).collect()))
-        .collect();
+    let mentions = mentions(checked, published, built);
+    let mut companions = companions(&checked.entities, &mentions);
     let mut resolver_owner = None;
     let mut entities: Vec<Entity> = mentions
         .iter()
         .map(|(&e, list)| {
             let def = &checked.entities[e];
-            let mut companions: Vec<Companion> = dossier_sets
-                .iter()
-                .filter(|(other, _)| **other != e)
-                .map(|(other, set)| (other, set.intersection(&dossier_sets[&e]).count()))
-                .filter(|(_, shared)| *shared > 0)
-                .map(|(other, shared)| Companion {
-                    id: checked.entities[*other].id.value.clone(),
-                    name: checked.entities[*other].name.clone(),
-                    shared,
-                })
-                .collect();
-            companions.sort_by(|a, b| {
-                b.shared
-                    .cmp(&a.shared)
-                    .then_with(|| sort_key(&a.name).cmp(&sort_key(&b.name)))
-            });
-            companions.truncate(8);
             let description =
                 checked.descriptions[e].as_ref().map(|raw| {
                     let resolver = resolver_owner
@@ -667,17 +621,98 @@ fn build_entities(
                         role: role.clone(),
                     })
                     .collect(),
-                companions,
+                companions: companions.remove(&e).unwrap_or_default(),
                 extra: def.extra.clone(),
             }
         })
         .collect();
-    entities.sort_by(|a, b| {
-        sort_key(&a.name)
-            .cmp(&sort_key(&b.name))
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    entities.sort_by_cached_key(|e| (sort_key(&e.name), e.id.clone()));
     entities
+}
+
+/// Which published entities each published dossier names: in its front matter, its
+/// timeline or its text, each once, with the role the front matter gives.
+fn mentions(
+    checked: &Checked,
+    published: &Published,
+    built: &[(usize, Dossier, body::Found)],
+) -> Mentions {
+    let mut mentions = Mentions::new();
+    for (pos, (i, _, found)) in built.iter().enumerate() {
+        let meta = &checked.dossiers[*i].meta;
+        let mut seen = BTreeSet::new();
+        let front = meta
+            .entities
+            .iter()
+            .map(|u| (u.id.value.as_str(), u.role.clone()));
+        let timeline = meta
+            .timeline
+            .iter()
+            .flat_map(|t| t.entities.iter().map(|e| (e.value.as_str(), None)));
+        for (id, role) in front.chain(timeline) {
+            if let Some(&Named::Entity(e)) = checked.index.names.get(id) {
+                if published.entities[e] && seen.insert(e) {
+                    mentions.entry(e).or_default().push((pos, role));
+                }
+            }
+        }
+        for &e in &found.entity_links {
+            if seen.insert(e) {
+                mentions.entry(e).or_default().push((pos, None));
+            }
+        }
+    }
+    mentions
+}
+
+/// Per entity, the entities that appear in the same dossiers ("appears with"): most shared
+/// dossiers first, then by name, at most eight. Computed once for the site, and once per
+/// set of dossiers: entities named by the same dossiers share one count, so that a dossier
+/// naming thousands of entities costs one pass over it, not one per entity. The cost is
+/// bounded by the sum, over dossiers, of the square of the entities each names.
+fn companions(entities: &[EntityDef], mentions: &Mentions) -> BTreeMap<usize, Vec<Companion>> {
+    let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<Vec<usize>, Vec<usize>> = BTreeMap::new();
+    for (&e, list) in mentions {
+        let positions: Vec<usize> = list.iter().map(|(pos, _)| *pos).collect();
+        for &pos in &positions {
+            members.entry(pos).or_default().push(e);
+        }
+        groups.entry(positions).or_default().push(e);
+    }
+    let mut keys = vec![String::new(); entities.len()];
+    for &e in mentions.keys() {
+        keys[e] = sort_key(&entities[e].name);
+    }
+    let mut shared = vec![0usize; entities.len()];
+    let mut out = BTreeMap::new();
+    for (positions, group) in &groups {
+        let mut ranked: Vec<usize> = Vec::new();
+        for other in positions.iter().flat_map(|pos| &members[pos]) {
+            if shared[*other] == 0 {
+                ranked.push(*other);
+            }
+            shared[*other] += 1;
+        }
+        ranked.sort_by(|a, b| (shared[*b], &keys[*a], a).cmp(&(shared[*a], &keys[*b], b)));
+        for &e in group {
+            let list = ranked
+                .iter()
+                .filter(|&&other| other != e)
+                .take(8)
+                .map(|&other| Companion {
+                    id: entities[other].id.value.clone(),
+                    name: entities[other].name.clone(),
+                    shared: shared[other],
+                })
+                .collect();
+            out.insert(e, list);
+        }
+        for other in ranked {
+            shared[other] = 0;
+        }
+    }
+    out
 }
 
 /// An entity gets a page only when a published dossier names it; a description's link to one
@@ -707,10 +742,101 @@ fn collect_tags(built: &[(usize, Dossier, body::Found)]) -> Vec<(Tag, Vec<Dossie
             let entry = tags
                 .entry(tag.slug.clone())
                 .or_insert_with(|| (tag.clone(), Vec::new()));
-            if !entry.1.iter().any(|d| d.id == dossier.id) {
+            // Dossiers come one after the other, so a repeated tag can only repeat the last.
+            if entry.1.last().map(|d| &d.id) != Some(&dossier.id) {
                 entry.1.push(dossier.reference());
             }
         }
     }
     tags.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entity(i: usize) -> EntityDef {
+        EntityDef {
+            id: Spanned::new(format!("e{i}"), 0..0),
+            // Names repeat so that ties on the name fall back to the entity's order.
+            name: format!("Name {}", (i * 7) % 11),
+            kind: EntityKind::Person,
+            aliases: Vec::new(),
+            description: None,
+            classification: Classification::Public,
+            extra: serde_json::Value::Null,
+        }
+    }
+
+    /// The definition: for each entity, every other one with the number of dossiers both
+    /// appear in, most first, then by name, then in entity order; eight at most.
+    fn companions_by_definition(
+        entities: &[EntityDef],
+        mentions: &Mentions,
+    ) -> BTreeMap<usize, Vec<Companion>> {
+        let sets: BTreeMap<usize, BTreeSet<usize>> = mentions
+            .iter()
+            .map(|(e, list)| (*e, list.iter().map(|(pos, _)| *pos).collect()))
+            .collect();
+        sets.iter()
+            .map(|(e, mine)| {
+                let mut list: Vec<Companion> = sets
+                    .iter()
+                    .filter(|(other, _)| *other != e)
+                    .map(|(other, theirs)| (other, mine.intersection(theirs).count()))
+                    .filter(|(_, shared)| *shared > 0)
+                    .map(|(other, shared)| Companion {
+                        id: entities[*other].id.value.clone(),
+                        name: entities[*other].name.clone(),
+                        shared,
+                    })
+                    .collect();
+                list.sort_by(|a, b| {
+                    b.shared
+                        .cmp(&a.shared)
+                        .then_with(|| sort_key(&a.name).cmp(&sort_key(&b.name)))
+                });
+                list.truncate(8);
+                (*e, list)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn companions_counted_once_per_site_match_their_definition() {
+        let entities: Vec<EntityDef> = (0..40).map(entity).collect();
+        let mut mentions = Mentions::new();
+        // Twenty dossiers naming pseudo-random entities, one naming half of them, and
+        // entities that share the same dossiers.
+        let mut state = 7u64;
+        for pos in 0..20 {
+            for e in 0..40usize {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                if (state >> 33).is_multiple_of(5) || (pos == 3 && e.is_multiple_of(2)) {
+                    mentions.entry(e).or_default().push((pos, None));
+                }
+            }
+        }
+        for e in [30, 31, 32] {
+            mentions.insert(e, vec![(0, None), (1, None)]);
+        }
+        assert_eq!(
+            companions(&entities, &mentions),
+            companions_by_definition(&entities, &mentions)
+        );
+    }
+
+    #[test]
+    fn one_dossier_naming_many_entities_gives_each_the_first_eight_by_name() {
+        let entities: Vec<EntityDef> = (0..5_000).map(entity).collect();
+        let mentions: Mentions = (0..5_000).map(|e| (e, vec![(0, None)])).collect();
+        let found = companions(&entities, &mentions);
+        assert_eq!(found.len(), 5_000);
+        let first = &found[&1];
+        assert_eq!(first.len(), 8);
+        assert!(first.iter().all(|c| c.shared == 1 && c.name == "Name 0"));
+        assert!(first.iter().all(|c| c.id != "e1"));
+    }
 }

@@ -3,10 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{nearest, Code, Diagnostic};
 use crate::model::Spanned;
 use crate::parse::catalog::SourceDef;
-use crate::parse::markdown::RawPiece;
+use crate::parse::markdown::{RawPiece, SuspectCite, Suspicion};
 use crate::parse::ParsedDossier;
 use crate::resolve::index::{Index, Named, SourceAt};
 
@@ -21,12 +21,18 @@ pub fn check_references(
     let (sources, descriptions) = catalog;
     let sources_file = "content/sources.yaml";
     let mut cited: BTreeSet<SourceAt> = BTreeSet::new();
+    // Looked up for every `[[id#heading]]`: a set per dossier, not a search along its headings.
+    let anchors: Vec<BTreeSet<&str>> = dossiers
+        .iter()
+        .map(|d| d.body.headings.iter().map(|h| h.anchor.as_str()).collect())
+        .collect();
     // Entity descriptions may cite shared sources and link ids too.
     let mut check = Checker {
         dossier: usize::MAX,
         file: "content/entities.yaml",
         index,
         dossiers,
+        anchors: &anchors,
         diags,
         cited: &mut cited,
     };
@@ -39,6 +45,7 @@ pub fn check_references(
             file: &dossier.file,
             index,
             dossiers,
+            anchors: &anchors,
             diags,
             cited: &mut cited,
         };
@@ -78,6 +85,8 @@ struct Checker<'a> {
     file: &'a str,
     index: &'a Index,
     dossiers: &'a [ParsedDossier],
+    /// Each dossier's heading anchors.
+    anchors: &'a [BTreeSet<&'a str>],
     diags: &'a mut Vec<Diagnostic>,
     cited: &'a mut BTreeSet<SourceAt>,
 }
@@ -235,9 +244,61 @@ impl Checker<'_> {
                 RawPiece::WikiStart {
                     target, heading, ..
                 } => self.wiki(target, heading.as_deref()),
+                RawPiece::SuspectCite(suspect) => self.suspect(suspect),
                 _ => {}
             }
         }
+    }
+
+    /// Warns about a bracket that reads like a mistyped citation when it names a source
+    /// this text can cite, or when its locator reads like a page or chapter; `[@ the
+    /// office]` in prose names no source and stays silent.
+    fn suspect(&mut self, suspect: &SuspectCite) {
+        let known = |key: &str| self.index.source(self.dossier, key).is_some();
+        let written = &suspect.written.value;
+        let (code, message) = match &suspect.suspicion {
+            Suspicion::NotACitation { locator_like } => {
+                if !locator_like && !suspect.meant.iter().any(|(key, _)| known(key)) {
+                    return;
+                }
+                (
+                    Code::CitationTypo,
+                    format!("`{written}` is printed as text, not as a citation"),
+                )
+            }
+            Suspicion::LocatorIsKey(keys) => {
+                let Some((key, at)) = keys.iter().find(|(key, at)| *at || known(key)) else {
+                    return;
+                };
+                let locator = if *at { format!("@{key}") } else { key.clone() };
+                (
+                    Code::CitationLocatorIsSource,
+                    format!("`{written}` cites one source: `{locator}` is read as a locator"),
+                )
+            }
+        };
+        let meant = self.meant(&suspect.meant);
+        let diag = Diagnostic::warning(code, self.file, suspect.written.span.clone(), message)
+            .with_help(format!("did you mean `{meant}`?"));
+        self.diags.push(diag);
+    }
+
+    /// A citation written out, each unknown key replaced by the nearest source key.
+    fn meant(&self, items: &[(String, Option<String>)]) -> String {
+        let parts: Vec<String> = items
+            .iter()
+            .map(|(key, locator)| {
+                let key = match self.index.source(self.dossier, key) {
+                    Some(_) => key.as_str(),
+                    None => nearest(key, self.index.source_keys(self.dossier)).unwrap_or(key),
+                };
+                match locator {
+                    Some(locator) => format!("@{key}, {locator}"),
+                    None => format!("@{key}"),
+                }
+            })
+            .collect();
+        format!("[{}]", parts.join("; "))
     }
 
     fn wiki(&mut self, target: &Spanned<String>, heading: Option<&str>) {
@@ -267,8 +328,8 @@ impl Checker<'_> {
                 ));
             }
             Named::Dossier(d) => {
-                let headings = &self.dossiers[*d].body.headings;
-                if !headings.iter().any(|h| h.anchor == heading) {
+                if !self.anchors[*d].contains(heading) {
+                    let headings = &self.dossiers[*d].body.headings;
                     let message = format!("dossier `{}` has no heading `#{heading}`", target.value);
                     let diag = Diagnostic::error(
                         Code::UnknownHeading,

@@ -732,6 +732,67 @@ fn a_huge_single_line_ends_cleanly() {
     assert_survives("a 2 MB line", &sized(line, 2_000_000, 200_000));
 }
 
+/// CPU time of `casefile ARGS` on a project holding one dossier, after checking that it
+/// ended in time with exit 0 or 1 (JSON diagnostics go to standard output, which is not
+/// kept).
+fn cpu_time_on(name: &str, args: &[&str], dossier: &str) -> Duration {
+    let fixture = Fixture::with(&[("content/dossiers/long.md", dossier)]);
+    BINARY_INPUTS.fetch_add(1, Ordering::Relaxed);
+    let ending = run_with_deadline(fixture.root(), args, DEADLINE);
+    let code = ending.status.and_then(|s| s.code());
+    if !matches!(code, Some(0 | 1)) {
+        let why = judge(&ending).err().unwrap_or_default();
+        panic!(
+            "`casefile {}` on {name}: exit {code:?} {why}",
+            args.join(" ")
+        );
+    }
+    eprintln!(
+        "`casefile {}` on {name}: {:.2} s ({:.2} s CPU)",
+        args.join(" "),
+        ending.elapsed.as_secs_f64(),
+        ending.cpu.as_secs_f64()
+    );
+    ending.cpu
+}
+
+/// Asserts that `casefile ARGS` on a front-matter list written on one line takes at most a
+/// few times as long as on the same list written one item per line. CPU time, not wall
+/// time, so that a busy machine slows both alike; the floor absorbs the noise of runs this
+/// short.
+fn assert_one_line_as_fast_as_per_line(args: &[&str], field: &str, items: &[String]) {
+    let front = "---\ntitle: Long lists\ndate: 2020-01-01\n";
+    let one_line = format!("{front}{field}: [{}]\n---\nText.\n", items.join(", "));
+    let per_line: String = items.iter().map(|t| format!("  - {t}\n")).collect();
+    let per_line = format!("{front}{field}:\n{per_line}---\nText.\n");
+    let count = items.len();
+    let per_line_cpu = cpu_time_on(&format!("{count} {field} one a line"), args, &per_line);
+    let one_line_cpu = cpu_time_on(&format!("{count} {field} on one line"), args, &one_line);
+    let allowed = per_line_cpu * 4 + Duration::from_secs(5);
+    assert!(
+        one_line_cpu <= allowed,
+        "`casefile {}`: one line took {one_line_cpu:?} of CPU, one item a line {per_line_cpu:?}",
+        args.join(" ")
+    );
+}
+
+#[test]
+fn a_long_one_line_front_matter_checks_about_as_fast_as_one_item_per_line() {
+    // 80,000 tags on one line took minutes when each value's position was found by walking
+    // its line from the start; one walk along the line must do.
+    let tags: Vec<String> = (0..80_000).map(|i| format!("tag-{i}")).collect();
+    assert_one_line_as_fast_as_per_line(&["check"], "tags", &tags);
+}
+
+#[test]
+fn eighty_thousand_errors_on_one_line_are_reported_about_as_fast_as_one_a_line() {
+    // Each diagnostic's line and column were counted from the start of the file, and each
+    // human one printed its whole line: minutes, and gigabytes, for one long line.
+    let ids: Vec<String> = (0..80_000).map(|i| format!("nobody-{i}")).collect();
+    assert_one_line_as_fast_as_per_line(&["check", "--format", "json"], "entities", &ids);
+    assert_one_line_as_fast_as_per_line(&["check"], "entities", &ids);
+}
+
 #[test]
 fn ten_thousand_identical_headings_end_cleanly() {
     // Each needs its own anchor (`h`, `h-1`, `h-2`, …).

@@ -13,3 +13,4 @@ mod profiles;
 mod serve;
 mod site;
 mod typeset;
+mod typos;

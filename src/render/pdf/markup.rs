@@ -242,10 +242,13 @@ impl<'a> Emitter<'a> {
             return;
         }
         let label = self.target.note_label(number);
-        let first = self
-            .notes
-            .iter()
-            .find(|n| n.number == number)
+        // A dossier's notes are numbered 1, 2, … in order: found by position, not by a
+        // search along them for every reference.
+        let first = (number as usize)
+            .checked_sub(1)
+            .and_then(|i| self.notes.get(i))
+            .filter(|n| n.number == number)
+            .or_else(|| self.notes.iter().find(|n| n.number == number))
             .filter(|n| n.refs.first().map(String::as_str) == Some(anchor));
         match first {
             Some(note) => {
