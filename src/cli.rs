@@ -66,6 +66,9 @@ pub struct BuildArgs {
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Also write the Typst source of every PDF, with its templates and images, into DIR.
+    #[arg(long, value_name = "DIR", conflicts_with = "site")]
+    pub emit_typst: Option<PathBuf>,
 }
 
 /// Options of `serve`.

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use super::{check_out_dir, fail, report, Exit};
+use super::{check_out_dir, emit, fail, report, Exit};
 use crate::cli::BuildArgs;
 use crate::diagnostics::{Diagnostic, SourceTexts};
 use crate::model::Profile;
@@ -80,6 +80,9 @@ pub fn run(root: &Path, out: &Path, args: &BuildArgs) -> Exit {
     if let Err(message) = check_out_dir(root, out) {
         return fail(&message);
     }
+    if let Some(Err(message)) = args.emit_typst.as_deref().map(|d| emit::check_dir(root, d)) {
+        return fail(&message);
+    }
     let built = build(root, out, BuildOptions::from_args(args));
     report(&built.diagnostics, &built.texts, args.format);
     for error in &built.errors {
@@ -92,7 +95,10 @@ pub fn run(root: &Path, out: &Path, args: &BuildArgs) -> Exit {
             out.display()
         ),
     }
-    built.exit
+    match (&args.emit_typst, built.exit) {
+        (Some(dir), Exit::Success) => emit::run(root, dir, BuildOptions::from_args(args).profile),
+        _ => built.exit,
+    }
 }
 
 /// Checks, renders and writes. The output folder is replaced only when all of it succeeded.
