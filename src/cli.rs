@@ -82,6 +82,9 @@ pub struct BuildArgs {
     /// casefile.toml (for a staging deploy).
     #[arg(long, value_name = "URL", value_parser = crate::parse::config::base_url)]
     pub base_url: Option<String>,
+    /// Also write the Typst source of every PDF, with its templates and images, into DIR.
+    #[arg(long, value_name = "DIR", conflicts_with = "site")]
+    pub emit_typst: Option<PathBuf>,
 }
 
 /// Options of `serve`.

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::{check_build_out_dir, fail, report, Exit};
+use super::{check_build_out_dir, emit, fail, report, Exit};
 use crate::cache::{self, Cache};
 use crate::cli::BuildArgs;
 use crate::diagnostics::{Diagnostic, SourceTexts};
@@ -128,6 +128,9 @@ pub fn run(root: &Path, out: &Path, args: &BuildArgs) -> Exit {
     if let Err(message) = check_build_out_dir(root, out, args.internal) {
         return fail(&message);
     }
+    if let Some(Err(message)) = args.emit_typst.as_deref().map(|d| emit::check_dir(root, d)) {
+        return fail(&message);
+    }
     let options = match BuildOptions::from_args(args) {
         Ok(options) => options,
         Err(message) => return fail(&message),
@@ -141,7 +144,10 @@ pub fn run(root: &Path, out: &Path, args: &BuildArgs) -> Exit {
         eprint!("{}", built.timings());
     }
     eprintln!("{}", built.outcome(out));
-    built.exit
+    match (&args.emit_typst, built.exit) {
+        (Some(dir), Exit::Success) => emit::run(root, dir, options.profile),
+        _ => built.exit,
+    }
 }
 
 /// Checks, renders and writes. The output folder is replaced only when all of it succeeded.

@@ -268,3 +268,72 @@ fn templates_cannot_read_files_outside_what_casefile_serves() {
         );
     }
 }
+
+/// Every absolute path a Typst source names in a string (`"/templates/casefile.typ"`,
+/// `"/media/…"`).
+fn rooted_paths(source: &str) -> Vec<String> {
+    source
+        .split("\"/")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"').map(|(path, _)| format!("/{path}")))
+        .collect()
+}
+
+#[test]
+fn emit_typst_writes_every_pdf_source_with_the_files_it_reads() {
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><rect width=\"10\" height=\"10\"/></svg>";
+    let fixture = Fixture::with(&[
+        (
+            "content/dossiers/case.md",
+            "---\ntitle: Case\ndate: 2019-06-10\n---\nText.\n\n![A map](maps/map.svg)\n",
+        ),
+        (
+            "content/dossiers/other.md",
+            "---\ntitle: Other\ndate: 2020\n---\nSee [[case]].\n",
+        ),
+        ("content/dossiers/maps/map.svg", svg),
+    ]);
+    let typ = fixture.root().join("typst");
+    let run = fixture.run(&["build", "--pdf", "--emit-typst", typ.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        files_under(&typ),
+        [
+            "case.typ",
+            "compendium.typ",
+            "media/dossiers/maps/map.svg",
+            "other.typ",
+            "templates/casefile.typ"
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(typ.join("media/dossiers/maps/map.svg")).unwrap(),
+        svg
+    );
+    let briefing = std::fs::read_to_string(typ.join("case.typ")).unwrap();
+    assert_eq!(
+        rooted_paths(&briefing),
+        ["/templates/casefile.typ", "/media/dossiers/maps/map.svg"]
+    );
+    for name in ["case.typ", "other.typ", "compendium.typ"] {
+        let source = std::fs::read_to_string(typ.join(name)).unwrap();
+        assert!(source.contains("Text.") || name == "other.typ", "{name}");
+        for path in rooted_paths(&source) {
+            assert!(
+                typ.join(path.trim_start_matches('/')).is_file(),
+                "{name} reads {path}, which was not written"
+            );
+        }
+    }
+}
+
+#[test]
+fn emit_typst_refuses_a_folder_among_the_input() {
+    let fixture = one_dossier(&[]);
+    let inside = fixture.root().join("content/typst");
+    let run = fixture.run(&["build", "--pdf", "--emit-typst", inside.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--emit-typst"), "{}", run.stderr);
+    assert!(!inside.exists());
+    assert!(!fixture.out().exists(), "checked before building");
+}

@@ -3,6 +3,7 @@
 //! [`markup`]), then compiled in a [`world::CasefileWorld`] that can read only templates and
 //! content images.
 
+pub mod emit;
 pub mod markup;
 pub mod warnings;
 pub mod world;
