@@ -96,14 +96,14 @@ fn planted() -> Fixture {
 }
 
 #[derive(Debug, serde::Deserialize)]
-struct JsonDiagnostic {
-    severity: String,
-    code: String,
-    file: String,
-    line: usize,
-    column: usize,
-    message: String,
-    help: Option<String>,
+pub(crate) struct JsonDiagnostic {
+    pub(crate) severity: String,
+    pub(crate) code: String,
+    pub(crate) file: String,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) message: String,
+    pub(crate) help: Option<String>,
 }
 
 impl JsonDiagnostic {
@@ -117,7 +117,8 @@ fn places(diags: &[JsonDiagnostic]) -> Vec<String> {
     diags.iter().map(JsonDiagnostic::place).collect()
 }
 
-fn json_diagnostics(fixture: &Fixture) -> (i32, Vec<JsonDiagnostic>) {
+/// The exit code of `check --format json` and its diagnostics.
+pub(crate) fn json_diagnostics(fixture: &Fixture) -> (i32, Vec<JsonDiagnostic>) {
     let run = fixture.run(&["check", "--format", "json"]);
     let diags = run
         .stdout

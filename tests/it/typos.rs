@@ -2,6 +2,7 @@
 //! unclosed `[[id`) get a warning at the bracket with the probable intent; prose, code and
 //! e-mail addresses that merely look similar stay silent.
 
+use crate::check::json_diagnostics;
 use crate::support::Fixture;
 
 const SOURCES: &str = "\
@@ -10,26 +11,6 @@ const SOURCES: &str = "\
 - id: other
   title: Other report
 ";
-
-#[derive(Debug, serde::Deserialize)]
-struct JsonDiagnostic {
-    severity: String,
-    file: String,
-    line: usize,
-    column: usize,
-    message: String,
-    help: Option<String>,
-}
-
-fn json_diagnostics(fixture: &Fixture) -> (i32, Vec<JsonDiagnostic>) {
-    let run = fixture.run(&["check", "--format", "json"]);
-    let diags = run
-        .stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
-        .collect();
-    (run.code, diags)
-}
 
 /// Line and column (from 1, in characters) of the first `needle` in `text`.
 fn position(text: &str, needle: &str) -> (usize, usize) {
