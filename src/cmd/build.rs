@@ -314,7 +314,7 @@ fn summary(
         },
         out.display(),
         if reused > 0 {
-            format!(", {reused} unchanged")
+            format!(", {reused} reused")
         } else {
             String::new()
         },
