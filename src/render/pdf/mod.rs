@@ -3,6 +3,7 @@
 //! [`markup`]), then compiled in a [`world::CasefileWorld`] that can read only templates and
 //! content images.
 
+pub mod compendium;
 pub mod markup;
 pub mod world;
 
@@ -74,10 +75,9 @@ pub fn render_all(site: &Site, files: &Arc<Files>) -> Result<Vec<(String, Vec<u8
             Err(err) => errors.push(err),
         }
     }
-    let newest = site.last_updated().unwrap_or(EPOCH);
-    match compile(compendium_source(site), files, "compendium", newest, site) {
+    match compendium::render(site, files) {
         Ok(pdf) => pdfs.push(("compendium.pdf".to_string(), pdf)),
-        Err(err) => errors.push(err),
+        Err(mut errs) => errors.append(&mut errs),
     }
     if errors.is_empty() {
         Ok(pdfs)
@@ -302,10 +302,9 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
         let name = match target {
             Target::Briefing => format!("[{}]", escape(&e.name)),
             Target::Compendium(_) => format!(
-                "[#link(<{}>)[{}]#metadata(none)<{}>]",
-                label(&format!("e-{}", e.id)),
+                "[#entity-ref({})[{}]]",
+                string(&label(&format!("e-{}", e.id))),
                 escape(&e.name),
-                label(&format!("m-{}", e.id))
             ),
         };
         let role = e
@@ -320,8 +319,8 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
     let related = d.related.iter().map(|r| match target {
         Target::Briefing => format!("[{}]", escape(&r.title)),
         Target::Compendium(_) => format!(
-            "[#xref(<{}>)[{}]]",
-            label(&format!("d-{}", r.id)),
+            "[#xref({})[{}]]",
+            string(&label(&format!("d-{}", r.id))),
             escape(&r.title)
         ),
     });
@@ -384,75 +383,4 @@ fn source_entry(s: &Source) -> String {
             format!("[{details}]")
         }
     )
-}
-
-/// The Typst source of the compendium: cover, contents, every dossier, the merged timeline,
-/// the index of entities with page numbers and the register of sources.
-pub fn compendium_source(site: &Site) -> String {
-    let newest = site.last_updated().unwrap_or(EPOCH);
-    let title = &site.config.title;
-    let info = DocumentInfo {
-        title,
-        authors: &[],
-        keywords: &[],
-        date: newest,
-        running: title,
-        restricted: false,
-        lang: &site.config.lang,
-    };
-    let mut out = preamble(site, &info);
-    let _ = writeln!(
-        out,
-        "#cover(title: [{}], description: {}, count: {}, date: {}, internal: {})",
-        escape(title),
-        site.config
-            .description
-            .as_deref()
-            .map_or("none".to_string(), |d| format!("[{}]", escape(d))),
-        site.dossiers.len(),
-        string(&newest.display()),
-        site.profile.internal
-    );
-    out.push_str("#outline(title: [Contents], depth: 1)\n");
-    for d in &site.dossiers {
-        let _ = writeln!(out, "#dossier-start(restricted: {})", d.restricted);
-        out.push_str(&dossier_markup(site, d, Target::Compendium(&d.id), 1));
-    }
-    out.push_str("#dossier-start(restricted: false)\n");
-    let events = site.timeline.iter().map(|e| {
-        let mut em = Emitter::new(Target::Compendium(&e.dossier.id), &[]);
-        em.pieces(&e.event);
-        format!(
-            "(date: {}, body: [{} #text(fill: muted, size: 8.5pt)[— #xref(<{}>)[{}]]])",
-            string(&e.date.display()),
-            em.finish().trim(),
-            label(&format!("d-{}", e.dossier.id)),
-            escape(&e.dossier.title)
-        )
-    });
-    let _ = writeln!(
-        out,
-        "#timeline-section({}, title: [Timeline of all dossiers], level: 1)",
-        array(events)
-    );
-    out.push_str("#pagebreak(weak: true)\n= Index of entities\n#set par(justify: false)\n");
-    for e in &site.entities {
-        let _ = writeln!(
-            out,
-            "#block(below: 6pt)[#strong[{}] <{}> #text(fill: muted, size: 8.5pt)[{}] #h(1fr) #mention-pages(<{}>)]",
-            escape(&e.name),
-            label(&format!("e-{}", e.id)),
-            escape(&e.kind.as_str().replace('-', " ")),
-            label(&format!("m-{}", e.id)),
-        );
-    }
-    out.push_str("#pagebreak(weak: true)\n= Register of sources\n");
-    let shown: Vec<String> = site
-        .sources
-        .iter()
-        .filter(|s| !s.anonymous)
-        .map(source_entry)
-        .collect();
-    let _ = writeln!(out, "#sources-section({}, level: 2)", array(shown));
-    out
 }
