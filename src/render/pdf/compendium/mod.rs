@@ -237,7 +237,7 @@ fn finish(
         files,
     )?;
     let mut pages = Vec::with_capacity(next);
-    let resolve = |target: &str| layout.resolve(target);
+    let resolve = |target: &str| layout.link(target);
     for (part, first) in &placed {
         for (i, page) in part.pages.iter().enumerate() {
             let over = overlay.pages.get(first + i).ok_or_else(|| {
@@ -291,6 +291,20 @@ impl Layout {
     fn number_of(&self, target: &str) -> Option<usize> {
         let index = self.resolve(target)?.page.get() - 1;
         index.checked_sub(self.front).map(|i| i + 1)
+    }
+
+    /// Where a link goes, described by the page number printed there.
+    fn link(&self, target: &str) -> Option<merge::Resolved> {
+        let position = self.resolve(target)?;
+        let index = position.page.get() - 1;
+        let printed = match index.checked_sub(self.front) {
+            Some(i) => (i + 1).to_string(),
+            None => roman(index + 1),
+        };
+        Some(merge::Resolved {
+            position,
+            alt: format!("Page {printed}"),
+        })
     }
 
     fn overlay_pages(&self, placed: &[(&Part, usize)]) -> Vec<OverlayPage> {
