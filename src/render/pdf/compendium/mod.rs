@@ -16,6 +16,7 @@
 //!    are pointed at the labelled place, and the whole is exported once, so the outline,
 //!    named destinations and PDF/A conformance are typst's own.
 
+mod bytes;
 mod merge;
 mod part;
 mod source;
@@ -90,9 +91,11 @@ pub fn render_with(
     let files_key = typst::utils::hash128(&(&files.templates, &files.images));
     let mut digits = digits_for(site.dossiers.len() * 4 + 10);
     let mut stats = Stats::default();
+    rss("start");
     loop {
         let (chapters, keys) = chapters(site, files, cache, files_key, digits, &mut stats)?;
         cache.keep_only(&keys);
+        rss("chapters");
         let body = Body::of(site, &chapters);
         let back = part::lay_out(
             "/parts/back.typ",
@@ -109,6 +112,14 @@ pub fn render_with(
         }
         let pdf = finish(site, files, &chapters, &body, &back).map_err(|e| vec![e])?;
         return Ok((pdf, stats));
+    }
+}
+
+fn rss(phase: &str) {
+    if std::env::var_os("CASEFILE_RSS").is_some() {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let pick = |k: &str| status.lines().find(|l| l.starts_with(k)).unwrap_or("").to_string();
+        eprintln!("[rss] {phase}: {} {}", pick("VmRSS"), pick("VmHWM"));
     }
 }
 
@@ -230,12 +241,18 @@ fn finish(
         placed.push((chapter, next));
         next += chapter.pages.len();
     }
+    rss("front");
     let layout = Layout::new(&placed, front.pages.len(), next);
     let overlay = part::lay_out(
         "/parts/overlay.typ",
         source::overlay(site, &layout.overlay_pages(&placed)),
         files,
     )?;
+    rss("overlay");
+    if std::env::var_os("CASEFILE_PROTOTYPE_LOPDF").is_some() {
+        let options = options(site)?;
+        return bytes::render(&placed, &overlay, &front.info, &options);
+    }
     let mut pages = Vec::with_capacity(next);
     let resolve = |target: &str| layout.link(target);
     for (part, first) in &placed {
@@ -246,7 +263,12 @@ fn finish(
             pages.push(merge::page(page, over, &resolve));
         }
     }
-    export(site, PagedDocument::new(pages.into(), front.info.clone()))
+    rss("merged");
+    let document = PagedDocument::new(pages.into(), front.info.clone());
+    rss("introspected");
+    let pdf = export(site, document);
+    rss("exported");
+    pdf
 }
 
 /// Where every label and page of the merged compendium is.
@@ -374,6 +396,18 @@ fn roman(mut n: usize) -> String {
 
 /// Exports the merged compendium.
 fn export(site: &Site, document: PagedDocument) -> Result<Vec<u8>, String> {
+    typst_pdf::pdf(&document, &options(site)?).map_err(|errors| {
+        let mut out = "PDF `compendium.pdf` could not be written:".to_string();
+        for error in errors {
+            out.push_str("\n  ");
+            out.push_str(&error.message);
+        }
+        out
+    })
+}
+
+/// The compendium's export settings.
+fn options(site: &Site) -> Result<PdfOptions, String> {
     let standards = match site.config.pdf.standard {
         Standard::None => PdfStandards::default(),
         Standard::PdfA2b => {
@@ -386,14 +420,7 @@ fn export(site: &Site, document: PagedDocument) -> Result<Vec<u8>, String> {
         standards,
         ..PdfOptions::default()
     };
-    typst_pdf::pdf(&document, &options).map_err(|errors| {
-        let mut out = "PDF `compendium.pdf` could not be written:".to_string();
-        for error in errors {
-            out.push_str("\n  ");
-            out.push_str(&error.message);
-        }
-        out
-    })
+    Ok(options)
 }
 
 /// The Typst sources of the compendium's parts, by name, with placeholder page numbers:
