@@ -183,6 +183,8 @@ fn internal_links(path: &std::path::Path) -> Vec<(usize, usize)> {
         .enumerate()
         .map(|(i, p)| (p["object"].as_str().unwrap().to_string(), i + 1))
         .collect();
+    let named: std::collections::BTreeMap<String, usize> =
+        named_destinations(path).into_iter().collect();
     let mut links = Vec::new();
     for (page, number) in &page_of {
         let annots = object(page)["/Annots"].as_array().cloned().unwrap_or_default();
@@ -193,11 +195,16 @@ fn internal_links(path: &std::path::Path) -> Vec<(usize, usize)> {
             };
             let dest = match &annot["/Dest"] {
                 serde_json::Value::Null => annot["/A"]["/D"].clone(),
-                serde_json::Value::String(reference) => object(reference).clone(),
                 dest => dest.clone(),
             };
-            if let Some(target) = dest[0].as_str().and_then(|r| page_of.get(r)) {
-                links.push((*number, *target));
+            // A named destination (a string), a reference to an array, or an array.
+            let target = match dest.as_str() {
+                Some(name) if name.starts_with("u:") => named.get(&name[2..]).copied(),
+                Some(reference) => object(reference)[0].as_str().and_then(|r| page_of.get(r).copied()),
+                None => dest[0].as_str().and_then(|r| page_of.get(r).copied()),
+            };
+            if let Some(target) = target {
+                links.push((*number, target));
             }
         }
     }

@@ -24,7 +24,7 @@ pub(super) fn render(
             .pages
             .iter()
             .enumerate()
-            .map(|(i, page)| merge::page(page, &overlay.pages[first + i], &|_| None))
+            .map(|(i, page)| merge::page(page, &overlay.pages[first + i]))
             .collect();
         let document = PagedDocument::new(pages.into(), info.clone());
         typst_pdf::pdf(&document, options).map_err(|_| "part export failed".to_string())

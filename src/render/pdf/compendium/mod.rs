@@ -26,7 +26,6 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use typst::foundations::Smart;
 use typst::introspection::PagedPosition;
-use typst::layout::Point;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
@@ -254,13 +253,12 @@ fn finish(
         return bytes::render(&placed, &overlay, &front.info, &options);
     }
     let mut pages = Vec::with_capacity(next);
-    let resolve = |target: &str| layout.link(target);
     for (part, first) in &placed {
         for (i, page) in part.pages.iter().enumerate() {
             let over = overlay.pages.get(first + i).ok_or_else(|| {
                 "PDF `compendium.pdf`: the overlay has fewer pages than the compendium".to_string()
             })?;
-            pages.push(merge::page(page, over, &resolve));
+            pages.push(merge::page(page, over));
         }
     }
     rss("merged");
@@ -298,35 +296,15 @@ impl Layout {
         }
     }
 
-    /// The place a `casefile:` link goes to: a label, or `page-N` (the top of body page N).
+    /// The place of a label.
     fn resolve(&self, target: &str) -> Option<PagedPosition> {
-        if let Some(number) = target.strip_prefix("page-") {
-            let number: usize = number.parse().ok()?;
-            let index = (self.front + number).checked_sub(1)?;
-            return (number >= 1 && index < self.total)
-                .then(|| merge::position(index, Point::zero()));
-        }
         self.anchors.get(target).copied()
     }
 
-    /// The body page number of a target, as printed.
+    /// The body page number of a label, as printed.
     fn number_of(&self, target: &str) -> Option<usize> {
         let index = self.resolve(target)?.page.get() - 1;
         index.checked_sub(self.front).map(|i| i + 1)
-    }
-
-    /// Where a link goes, described by the page number printed there.
-    fn link(&self, target: &str) -> Option<merge::Resolved> {
-        let position = self.resolve(target)?;
-        let index = position.page.get() - 1;
-        let printed = match index.checked_sub(self.front) {
-            Some(i) => (i + 1).to_string(),
-            None => roman(index + 1),
-        };
-        Some(merge::Resolved {
-            position,
-            alt: format!("Page {printed}"),
-        })
     }
 
     fn overlay_pages(&self, placed: &[(&Part, usize)]) -> Vec<OverlayPage> {
@@ -337,13 +315,13 @@ impl Layout {
                     // The cover (the first page) has no footer.
                     folio: (i > 0).then(|| format!("Page {}", roman(i + 1))),
                     numbering: "i",
-                    restart: false,
+                    number: None,
                     marks: Vec::new(),
                 },
                 Some(b) => OverlayPage {
                     folio: Some(format!("Page {} of {body}", b + 1)),
                     numbering: "1",
-                    restart: b == 0,
+                    number: Some(b + 1),
                     marks: Vec::new(),
                 },
             })

@@ -9,13 +9,15 @@ use typst::diag::Warned;
 use typst::foundations::{Content, Label, Repr, Selector, Value};
 use typst::introspection::{Introspector, Location, MetadataElem, Tag};
 use typst::layout::{Frame, FrameItem, Point};
-use typst::model::Destination;
+use typst::model::{Destination, LinkMarker};
 use typst::utils::PicoStr;
 use typst_layout::{Page, PagedDocument};
 
 use super::super::describe;
 use super::super::world::{CasefileWorld, Files};
 
+/// The scheme of links that a part makes to labels in other parts.
+const SCHEME: &str = "casefile:";
 /// The label of the room kept for the number of a page ("see p. N").
 const PAGE_REF: &str = "cf-page-ref";
 /// The label of an entity's mention.
@@ -62,19 +64,29 @@ pub(super) fn lay_out(path: &str, source: String, files: &Arc<Files>) -> Result<
         .ok_or_else(|| format!("PDF `compendium.pdf`: `{path}` is not a valid source path"))?;
     let Warned { output, .. } = typst::compile::<PagedDocument>(&world);
     let document = output.map_err(|errors| describe(&world, "compendium", &errors))?;
-    let mut part = Part::of(&document);
+    let (mut part, labelled) = Part::of(&document);
     drop(document);
-    let salt = typst::utils::hash128(path);
+    let relocation = Relocation {
+        salt: typst::utils::hash128(path),
+        labelled,
+    };
     for page in &mut part.pages {
-        relocate(&mut page.frame, salt);
+        relocation.apply(&mut page.frame);
     }
     // typst memoizes across documents; keep its cache from growing without bound.
     comemo::evict(10);
     Ok(part)
 }
 
+/// The location, in the merged compendium, of the element labelled `label` (the first
+/// one, in the part that has it): links from any part to the label go there.
+fn anchor_location(label: &str) -> Location {
+    Location::new(typst::utils::hash128(&("casefile anchor", label)))
+}
+
 impl Part {
-    fn of(document: &PagedDocument) -> Part {
+    /// The part and the new locations of its labelled elements (see [`anchor_location`]).
+    fn of(document: &PagedDocument) -> (Part, BTreeMap<u128, Location>) {
         let introspector = document.introspector();
         let spot = |content: &Content| -> Option<Spot> {
             let position = introspector.position(content.location()?)?;
@@ -84,13 +96,17 @@ impl Part {
             })
         };
         let mut anchors = BTreeMap::new();
+        let mut labelled = BTreeMap::new();
         for content in introspector.query_labelled() {
-            let (Some(label), Some(at)) = (content.label(), spot(&content)) else {
+            let (Some(label), Some(location), Some(at)) =
+                (content.label(), content.location(), spot(&content))
+            else {
                 continue;
             };
             let name = label.resolve().to_string();
-            if !name.starts_with("cf-") {
-                anchors.entry(name).or_insert(at);
+            if !name.starts_with("cf-") && !anchors.contains_key(&name) {
+                labelled.insert(location.hash(), anchor_location(&name));
+                anchors.insert(name, at);
             }
         }
         let slots = metadata(document, PAGE_REF)
@@ -118,43 +134,81 @@ impl Part {
                 _ => None,
             })
             .collect();
-        Part {
+        let part = Part {
             pages: document.pages().to_vec(),
             anchors,
             slots,
             mentions,
             info: typst::model::Document::info(document).clone(),
-        }
+        };
+        (part, labelled)
     }
 }
 
-/// Gives every element of a part a location of its own in the compendium. Parts are laid
-/// out separately, so the same template element (a header's grid, a facts box's label)
-/// gets the same location in every part; once merged, the locations must be unique for
-/// the introspector and the PDF's tag tree. Each location is rehashed with a salt of the
-/// part's own, everywhere it appears in the frames (element starts and ends, logical
-/// parents, links to locations), so the part's own relations are kept.
-fn relocate(frame: &mut Frame, salt: u128) {
-    let moved = |location: Location| Location::new(typst::utils::hash128(&(salt, location.hash())));
-    frame.retain(|item| {
-        match item {
-            FrameItem::Group(group) => {
-                if let Some(parent) = &mut group.parent {
-                    parent.location = moved(parent.location);
-                }
-                relocate(&mut group.frame, salt);
-            }
-            FrameItem::Tag(Tag::Start(content, _)) => {
-                if let Some(location) = content.location() {
-                    content.set_location(moved(location));
-                }
-            }
-            FrameItem::Tag(Tag::End(location, _, _)) => *location = moved(*location),
-            FrameItem::Link(Destination::Location(location), _) => *location = moved(*location),
-            _ => {}
+/// Gives every element of a part a location of its own in the compendium, and points the
+/// part's links to other parts at them.
+///
+/// Parts are laid out separately, so the same template element (a header's grid, a facts
+/// box's label) gets the same location in every part; once merged, locations must be
+/// unique for the introspector and the PDF's tag tree. Each location is rehashed with a
+/// salt of the part's own, everywhere it appears in the frames (element starts and ends,
+/// logical parents, links to locations), so the part's own relations are kept; a labelled
+/// element takes its label's [`anchor_location`] instead. A link to `casefile:LABEL`
+/// becomes a link to that location, which typst resolves in the merged document (and
+/// exports as a named destination when it is a heading's). All of it is done once, when the
+/// part is laid out: merging copies no frame.
+struct Relocation {
+    salt: u128,
+    /// The new locations of labelled elements, by their old one.
+    labelled: BTreeMap<u128, Location>,
+}
+
+impl Relocation {
+    fn moved(&self, location: Location) -> Location {
+        match self.labelled.get(&location.hash()) {
+            Some(anchor) => *anchor,
+            None => Location::new(typst::utils::hash128(&(self.salt, location.hash()))),
         }
-        true
-    });
+    }
+
+    fn apply(&self, frame: &mut Frame) {
+        frame.retain(|item| {
+            match item {
+                FrameItem::Group(group) => {
+                    if let Some(parent) = &mut group.parent {
+                        parent.location = self.moved(parent.location);
+                    }
+                    self.apply(&mut group.frame);
+                }
+                FrameItem::Tag(Tag::Start(content, _)) => {
+                    if let Some(location) = content.location() {
+                        content.set_location(self.moved(location));
+                    }
+                    if let Some(marker) = content.to_packed_mut::<LinkMarker>() {
+                        // typst describes a link by its URL; the private one means nothing.
+                        if marker.alt.as_deref().is_some_and(|a| a.starts_with(SCHEME)) {
+                            marker.alt = None;
+                        }
+                    }
+                }
+                FrameItem::Tag(Tag::End(location, _, _)) => *location = self.moved(*location),
+                FrameItem::Link(destination, _) => {
+                    *destination = match destination {
+                        Destination::Location(location) => {
+                            Destination::Location(self.moved(*location))
+                        }
+                        Destination::Url(url) => match url.strip_prefix(SCHEME) {
+                            Some(label) => Destination::Location(anchor_location(label)),
+                            None => Destination::Url(url.clone()),
+                        },
+                        Destination::Position(position) => Destination::Position(*position),
+                    };
+                }
+                _ => {}
+            }
+            true
+        });
+    }
 }
 
 /// The values of the metadata labelled `name`, in document order, with their elements.

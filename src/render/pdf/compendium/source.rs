@@ -156,15 +156,16 @@ pub(super) fn front_matter(site: &Site, dossiers: &BTreeMap<String, usize>, back
     out
 }
 
-/// One page of the overlay: its footer text (none on the cover), whether it is the first
-/// page of the body (where arabic numbering starts), and the numbers to place on it.
+/// One page of the overlay: its footer text (none on the cover), its number in the body,
+/// and the numbers to place on it.
 pub(super) struct OverlayPage {
     /// The footer's page number, such as `Page 3 of 120`.
     pub(super) folio: Option<String>,
     /// `i` for the front matter, `1` for the body.
     pub(super) numbering: &'static str,
-    /// The first page of the body: the page counter restarts at 1.
-    pub(super) restart: bool,
+    /// The page's number in the body (arabic numbering starts again at 1); its top is
+    /// labelled `page-N` for links.
+    pub(super) number: Option<usize>,
     /// The numbers placed on the page.
     pub(super) marks: Vec<Mark>,
 }
@@ -195,12 +196,16 @@ pub(super) fn overlay(site: &Site, pages: &[OverlayPage]) -> String {
                 string(&m.text)
             )
         });
+        let body = match page.number {
+            Some(1) => format!("#counter(page).update(1)#metadata(none)<{}>", page_target(1)),
+            Some(n) => format!("#metadata(none)<{}>", page_target(n)),
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
-            "#overlay-page(title: {title}, folio: {}, numbering: {}, restart: {}, marks: {})",
+            "#overlay-page(title: {title}, folio: {}, numbering: {}, marks: {})[{body}]",
             page.folio.as_deref().map_or("none".to_string(), string),
             string(page.numbering),
-            page.restart,
             array(marks)
         );
     }
