@@ -47,6 +47,10 @@ pub struct Cache {
 /// process). Like typst's own memoization, a cache: it never changes what a build writes.
 static CHAPTERS: LazyLock<Cache> = LazyLock::new(Cache::default);
 
+/// How many chapter layouts typst's memoized results outlive: chapters share templates,
+/// fonts and styles, and two are laid out at once.
+const CHAPTER_MEMO: usize = 10;
+
 /// How the chapters of one compendium were had.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -90,6 +94,8 @@ pub fn render_with(
     let files_key = typst::utils::hash128(&(&files.templates, &files.images));
     let mut digits = digits_for(site.dossiers.len() * 4 + 10);
     let mut stats = Stats::default();
+    // What typst memoized for other documents (the briefings) is of little use here.
+    comemo::evict(0);
     rss("start");
     loop {
         let (chapters, keys) = chapters(site, files, cache, files_key, digits, &mut stats)?;
@@ -100,6 +106,7 @@ pub fn render_with(
             "/parts/back.typ",
             source::back_matter(site, &body.pages(), digits),
             files,
+            0,
         )
         .map_err(|e| vec![e])?;
         let body_pages = body.pages + back.pages.len();
@@ -143,7 +150,7 @@ fn chapters(
         if let Some(part) = cache.get(key) {
             return Ok((key, part, false));
         }
-        let part = Arc::new(part::lay_out(&path, text, files)?);
+        let part = Arc::new(part::lay_out(&path, text, files, CHAPTER_MEMO)?);
         cache.put(key, part.clone());
         Ok((key, part, true))
     });
@@ -232,6 +239,7 @@ fn finish(
         "/parts/front.typ",
         source::front_matter(site, &body.starts, &sections),
         files,
+        0,
     )?;
     // Every part with the index of its first page in the compendium.
     let mut placed: Vec<(&Part, usize)> = vec![(&front, 0)];
@@ -246,6 +254,7 @@ fn finish(
         "/parts/overlay.typ",
         source::overlay(site, &layout.overlay_pages(&placed)),
         files,
+        0,
     )?;
     rss("overlay");
     if std::env::var_os("CASEFILE_PROTOTYPE_LOPDF").is_some() {

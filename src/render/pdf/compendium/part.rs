@@ -58,8 +58,15 @@ pub(super) struct Part {
     pub(super) info: typst::model::DocumentInfo,
 }
 
-/// Lays out one part whose main source is `source` at `path`.
-pub(super) fn lay_out(path: &str, source: String, files: &Arc<Files>) -> Result<Part, String> {
+/// Lays out one part whose main source is `source` at `path`, then evicts typst's memoized
+/// results not used by the last `memo_kept` layouts (chapters keep some for the chapters laid
+/// out beside them; a part laid out alone keeps none, since what follows shares little).
+pub(super) fn lay_out(
+    path: &str,
+    source: String,
+    files: &Arc<Files>,
+    memo_kept: usize,
+) -> Result<Part, String> {
     let world = CasefileWorld::at(path, source, files.clone())
         .ok_or_else(|| format!("PDF `compendium.pdf`: `{path}` is not a valid source path"))?;
     let Warned { output, .. } = typst::compile::<PagedDocument>(&world);
@@ -74,7 +81,7 @@ pub(super) fn lay_out(path: &str, source: String, files: &Arc<Files>) -> Result<
         relocation.apply(&mut page.frame);
     }
     // typst memoizes across documents; keep its cache from growing without bound.
-    comemo::evict(10);
+    comemo::evict(memo_kept);
     Ok(part)
 }
 
