@@ -134,9 +134,8 @@ fn sample_titles(fixture: &Fixture) -> Vec<String> {
     crate::support::files_under(&fixture.root().join("content/dossiers"))
         .iter()
         .map(|file| {
-            let text =
-                std::fs::read_to_string(fixture.root().join("content/dossiers").join(file))
-                    .unwrap();
+            let text = std::fs::read_to_string(fixture.root().join("content/dossiers").join(file))
+                .unwrap();
             let line = text.lines().find(|l| l.starts_with("title:")).unwrap();
             let title = line["title:".len()..].trim();
             let title = title.strip_prefix('"').and_then(|t| t.strip_suffix('"'));
@@ -155,7 +154,11 @@ fn contents_number(contents: &str, title: &str) -> Option<usize> {
 
 /// Named destinations and the page (from 1) each is on, from `pdfinfo -dests`.
 fn named_destinations(path: &std::path::Path) -> Vec<(String, usize)> {
-    let output = Command::new("pdfinfo").arg("-dests").arg(path).output().unwrap();
+    let output = Command::new("pdfinfo")
+        .arg("-dests")
+        .arg(path)
+        .output()
+        .unwrap();
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| {
@@ -187,7 +190,10 @@ fn internal_links(path: &std::path::Path) -> Vec<(usize, usize)> {
         named_destinations(path).into_iter().collect();
     let mut links = Vec::new();
     for (page, number) in &page_of {
-        let annots = object(page)["/Annots"].as_array().cloned().unwrap_or_default();
+        let annots = object(page)["/Annots"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         for annot in annots {
             let annot = match annot.as_str() {
                 Some(reference) => object(reference).clone(),
@@ -200,7 +206,9 @@ fn internal_links(path: &std::path::Path) -> Vec<(usize, usize)> {
             // A named destination (a string), a reference to an array, or an array.
             let target = match dest.as_str() {
                 Some(name) if name.starts_with("u:") => named.get(&name[2..]).copied(),
-                Some(reference) => object(reference)[0].as_str().and_then(|r| page_of.get(r).copied()),
+                Some(reference) => object(reference)[0]
+                    .as_str()
+                    .and_then(|r| page_of.get(r).copied()),
                 None => dest[0].as_str().and_then(|r| page_of.get(r).copied()),
             };
             if let Some(target) = target {
@@ -213,7 +221,11 @@ fn internal_links(path: &std::path::Path) -> Vec<(usize, usize)> {
 }
 
 fn qpdf_check(path: &std::path::Path) {
-    let output = Command::new("qpdf").arg("--check").arg(path).output().unwrap();
+    let output = Command::new("qpdf")
+        .arg("--check")
+        .arg(path)
+        .output()
+        .unwrap();
     assert!(
         output.status.success(),
         "qpdf --check: {}",
@@ -235,48 +247,84 @@ fn compendium_contents_cross_references_footers_and_links_give_the_right_pages()
     // The body is numbered from 1 after the cover and contents (roman).
     let first = pages.iter().position(|p| p.contains("Page 1 of ")).unwrap();
     let body = pages.len() - first;
-    assert!(pages[1].contains("Contents") && pages[1].contains("Page ii"), "{}", pages[1]);
+    assert!(
+        pages[1].contains("Contents") && pages[1].contains("Page ii"),
+        "{}",
+        pages[1]
+    );
     for (i, page) in pages[first..].iter().enumerate() {
         let folio = format!("Page {} of {body}", i + 1);
-        assert!(page.contains(&folio), "{folio} on page {}: {page}", first + i + 1);
+        assert!(
+            page.contains(&folio),
+            "{folio} on page {}: {page}",
+            first + i + 1
+        );
     }
     let physical = |number: usize| first + number - 1;
     let contents = pages[1..first].join(" ");
     let titles = sample_titles(&fixture);
     let mut listed = Vec::new();
     for title in &titles {
-        let number = contents_number(&contents, title).unwrap_or_else(|| panic!("{title} in contents: {contents}"));
-        assert!(pages[physical(number)].contains(title), "{title} is on page {number}");
+        let number = contents_number(&contents, title)
+            .unwrap_or_else(|| panic!("{title} in contents: {contents}"));
+        assert!(
+            pages[physical(number)].contains(title),
+            "{title} is on page {number}"
+        );
         listed.push(physical(number) + 1);
     }
-    for (section, _) in [("Timeline of all dossiers", 0), ("Index of entities", 0), ("Register of sources", 0)] {
+    for (section, _) in [
+        ("Timeline of all dossiers", 0),
+        ("Index of entities", 0),
+        ("Register of sources", 0),
+    ] {
         let number = contents_number(&contents, section).unwrap();
-        assert!(pages[physical(number)].starts_with(section) || pages[physical(number)].contains(section), "{section} on page {number}");
+        assert!(
+            pages[physical(number)].starts_with(section)
+                || pages[physical(number)].contains(section),
+            "{section} on page {number}"
+        );
         listed.push(physical(number) + 1);
     }
     // Every "(see p. N)" after a dossier's title sends to the page where that dossier starts.
     let mut checked = 0;
     for page in &pages[first..] {
         for (at, _) in page.match_indices("(see p. ") {
-            let number: String = page[at + 8..].chars().take_while(char::is_ascii_digit).collect();
+            let number: String = page[at + 8..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
             let before = page[..at].trim_end();
             if let Some(title) = titles.iter().find(|t| before.ends_with(t.as_str())) {
                 let number: usize = number.parse().unwrap();
-                assert!(pages[physical(number)].contains(title.as_str()), "see p. {number} for {title}");
+                assert!(
+                    pages[physical(number)].contains(title.as_str()),
+                    "see p. {number} for {title}"
+                );
                 checked += 1;
             }
         }
     }
-    assert!(checked >= 14, "related dossiers and the timeline cite pages ({checked})");
+    assert!(
+        checked >= 14,
+        "related dossiers and the timeline cite pages ({checked})"
+    );
     // Links from the contents go to the pages it lists.
     let links = internal_links(&path);
-    let mut from_contents: Vec<usize> = links.iter().filter(|(from, _)| (2..=first).contains(from)).map(|(_, to)| *to).collect();
+    let mut from_contents: Vec<usize> = links
+        .iter()
+        .filter(|(from, _)| (2..=first).contains(from))
+        .map(|(_, to)| *to)
+        .collect();
     from_contents.sort_unstable();
     // A line's title, leaders and number may be separate link areas.
     from_contents.dedup();
     listed.sort_unstable();
     assert_eq!(from_contents, listed, "contents links");
-    assert!(links.iter().any(|(from, _)| *from > first), "links between chapters");
+    assert!(
+        links.iter().any(|(from, _)| *from > first),
+        "links between chapters"
+    );
     // Bookmarks and named destinations: each dossier's title, on its page.
     let raw = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
     assert!(raw.contains("/Outlines"), "the PDF has bookmarks");
@@ -284,8 +332,15 @@ fn compendium_contents_cross_references_footers_and_links_give_the_right_pages()
     let ids = crate::support::files_under(&fixture.root().join("content/dossiers"));
     for (id, title) in ids.iter().zip(&titles) {
         let name = format!("d-{}", id.trim_end_matches(".md"));
-        let page = dests.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("{name} in {dests:?}")).1;
-        assert!(pages[page - 1].contains(title.as_str()), "{name} on page {page}");
+        let page = dests
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("{name} in {dests:?}"))
+            .1;
+        assert!(
+            pages[page - 1].contains(title.as_str()),
+            "{name} on page {page}"
+        );
     }
     qpdf_check(&path);
 }
@@ -303,21 +358,44 @@ fn compendium_index_lists_the_pages_of_mentions_and_stays_archival() {
     let pages = page_texts(&path);
     let first = pages.iter().position(|p| p.contains("Page 1 of ")).unwrap();
     // The layout keeps each entry on its line, the pages at its end.
-    let output = Command::new("pdftotext").args(["-layout", "-enc", "UTF-8"]).arg(&path).arg("-").output().unwrap();
+    let output = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
     let layout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let index = layout.split('\u{c}').find(|p| p.contains("Index of entities") && p.contains("Entidad 0")).unwrap();
+    let index = layout
+        .split('\u{c}')
+        .find(|p| p.contains("Index of entities") && p.contains("Entidad 0"))
+        .unwrap();
     for i in 0..3 {
         let name = format!("Entidad {i} de Juárez");
-        let line = index.lines().find(|l| l.contains(&name)).unwrap_or_else(|| panic!("{name} in {index}"));
-        let listed: Vec<usize> = line.rsplit("place").next().unwrap().split([',', ' ']).filter_map(|n| n.parse().ok()).collect();
+        let line = index
+            .lines()
+            .find(|l| l.contains(&name))
+            .unwrap_or_else(|| panic!("{name} in {index}"));
+        let listed: Vec<usize> = line
+            .rsplit("place")
+            .next()
+            .unwrap()
+            .split([',', ' '])
+            .filter_map(|n| n.parse().ok())
+            .collect();
         assert!(!listed.is_empty(), "{name} lists its pages: {line}");
         for number in listed {
             let page = &pages[first + number - 1];
-            assert!(page.contains(&format!("Case {i}")) && page.contains(&name), "{name}: page {number}");
+            assert!(
+                page.contains(&format!("Case {i}")) && page.contains(&name),
+                "{name}: page {number}"
+            );
         }
     }
     let raw = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
-    assert!(raw.contains("pdfaid:part"), "PDF/A identification in the compendium");
+    assert!(
+        raw.contains("pdfaid:part"),
+        "PDF/A identification in the compendium"
+    );
     qpdf_check(&path);
 }
 

@@ -12,11 +12,11 @@
 //! 3. an overlay document whose page `i` carries what must be printed on page `i` of the
 //!    compendium: the footer's "Page N of M" and the numbers of every "see p. N", placed
 //!    where the chapters kept room for them;
-//! 4. every page is merged with its overlay page, links between parts (`casefile:LABEL`)
-//!    are pointed at the labelled place, and the whole is exported once, so the outline,
-//!    named destinations and PDF/A conformance are typst's own.
+//! 4. every page is merged with its overlay page and the whole is exported once, so the
+//!    outline, named destinations and PDF/A conformance are typst's own. Links between
+//!    parts (`casefile:LABEL`) were pointed at their labels when each part was laid out
+//!    (see [`part`]), so merging copies no frame.
 
-mod bytes;
 mod merge;
 mod part;
 mod source;
@@ -75,7 +75,9 @@ impl Cache {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u128, Arc<Part>>> {
         // A panic while the lock was held leaves whole entries (inserts are single calls).
-        self.parts.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.parts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -96,11 +98,8 @@ pub fn render_with(
     let mut stats = Stats::default();
     // What typst memoized for other documents (the briefings) is of little use here.
     comemo::evict(0);
-    rss("start");
     loop {
-        let (chapters, keys) = chapters(site, files, cache, files_key, digits, &mut stats)?;
-        cache.keep_only(&keys);
-        rss("chapters");
+        let chapters = chapters(site, files, cache, files_key, digits, &mut stats)?;
         let body = Body::of(site, &chapters);
         let back = part::lay_out(
             "/parts/back.typ",
@@ -121,20 +120,13 @@ pub fn render_with(
     }
 }
 
-fn rss(phase: &str) {
-    if std::env::var_os("CASEFILE_RSS").is_some() {
-        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        let pick = |k: &str| status.lines().find(|l| l.starts_with(k)).unwrap_or("").to_string();
-        eprintln!("[rss] {phase}: {} {}", pick("VmRSS"), pick("VmHWM"));
-    }
-}
-
 /// The room kept for a page number: the digits of the highest page, at least two.
 fn digits_for(pages: usize) -> usize {
     pages.to_string().len().max(2)
 }
 
-/// Lays out (or takes from the cache) every dossier's chapter, in parallel, in dossier order.
+/// Lays out (or takes from the cache) every dossier's chapter, in parallel, in dossier
+/// order. The cache then holds these chapters only.
 fn chapters(
     site: &Site,
     files: &Arc<Files>,
@@ -142,7 +134,7 @@ fn chapters(
     files_key: u128,
     digits: usize,
     stats: &mut Stats,
-) -> Result<(Vec<Arc<Part>>, BTreeSet<u128>), Vec<String>> {
+) -> Result<Vec<Arc<Part>>, Vec<String>> {
     let results = in_parallel(&site.dossiers, |d| {
         let path = format!("/chapters/{}.typ", d.id);
         let text = source::chapter(site, d, digits);
@@ -171,8 +163,9 @@ fn chapters(
             Err(error) => errors.push(error),
         }
     }
+    cache.keep_only(&keys);
     if errors.is_empty() {
-        Ok((parts, keys))
+        Ok(parts)
     } else {
         Err(errors)
     }
@@ -248,7 +241,6 @@ fn finish(
         placed.push((chapter, next));
         next += chapter.pages.len();
     }
-    rss("front");
     let layout = Layout::new(&placed, front.pages.len(), next);
     let overlay = part::lay_out(
         "/parts/overlay.typ",
@@ -256,11 +248,6 @@ fn finish(
         files,
         0,
     )?;
-    rss("overlay");
-    if std::env::var_os("CASEFILE_PROTOTYPE_LOPDF").is_some() {
-        let options = options(site)?;
-        return bytes::render(&placed, &overlay, &front.info, &options);
-    }
     let mut pages = Vec::with_capacity(next);
     for (part, first) in &placed {
         for (i, page) in part.pages.iter().enumerate() {
@@ -270,12 +257,7 @@ fn finish(
             pages.push(merge::page(page, over));
         }
     }
-    rss("merged");
-    let document = PagedDocument::new(pages.into(), front.info.clone());
-    rss("introspected");
-    let pdf = export(site, document);
-    rss("exported");
-    pdf
+    export(site, PagedDocument::new(pages.into(), front.info.clone()))
 }
 
 /// Where every label and page of the merged compendium is.
@@ -428,16 +410,23 @@ pub fn sources(site: &Site) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = site
         .dossiers
         .iter()
-        .map(|d| (format!("chapter {}", d.id), source::chapter(site, d, digits)))
+        .map(|d| {
+            (
+                format!("chapter {}", d.id),
+                source::chapter(site, d, digits),
+            )
+        })
         .collect();
-    out.push(("back matter".into(), source::back_matter(site, &pages, digits)));
+    out.push((
+        "back matter".into(),
+        source::back_matter(site, &pages, digits),
+    ));
     out.push((
         "front matter".into(),
         source::front_matter(site, &starts, &[("Index of entities", 1)]),
     ));
     out
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -497,14 +486,35 @@ mod tests {
         let cache = Cache::default();
         let files = files();
         let (first, stats) = render_with(&site("Second."), &files, &cache).unwrap();
-        assert_eq!(stats, Stats { laid_out: 3, reused: 0 });
+        assert_eq!(
+            stats,
+            Stats {
+                laid_out: 3,
+                reused: 0
+            }
+        );
         let (again, stats) = render_with(&site("Second."), &files, &cache).unwrap();
-        assert_eq!(stats, Stats { laid_out: 0, reused: 3 });
+        assert_eq!(
+            stats,
+            Stats {
+                laid_out: 0,
+                reused: 3
+            }
+        );
         assert!(first == again, "a cache hit gives the same bytes");
         let (_, stats) = render_with(&site("Second, changed."), &files, &cache).unwrap();
-        assert_eq!(stats, Stats { laid_out: 1, reused: 2 });
+        assert_eq!(
+            stats,
+            Stats {
+                laid_out: 1,
+                reused: 2
+            }
+        );
         let fresh = render_with(&site("Second."), &files, &Cache::default()).unwrap();
-        assert!(fresh.0 == first, "a rebuild without the cache gives the same bytes");
+        assert!(
+            fresh.0 == first,
+            "a rebuild without the cache gives the same bytes"
+        );
     }
 
     #[test]
@@ -534,7 +544,7 @@ mod tests {
         let files = files();
         let cache = Cache::default();
         let mut stats = Stats::default();
-        let (chapters, _) = chapters(&site, &files, &cache, 0, 3, &mut stats).unwrap();
+        let chapters = chapters(&site, &files, &cache, 0, 3, &mut stats).unwrap();
         let mut seen = BTreeMap::new();
         for (i, chapter) in chapters.iter().enumerate() {
             let mut locations = Vec::new();
@@ -555,6 +565,9 @@ mod tests {
     #[test]
     fn roman_numerals() {
         let numbers: Vec<String> = [1, 4, 9, 14, 40, 90, 400, 1994].map(roman).to_vec();
-        assert_eq!(numbers, ["i", "iv", "ix", "xiv", "xl", "xc", "cd", "mcmxciv"]);
+        assert_eq!(
+            numbers,
+            ["i", "iv", "ix", "xiv", "xl", "xc", "cd", "mcmxciv"]
+        );
     }
 }

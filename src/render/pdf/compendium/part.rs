@@ -118,7 +118,9 @@ impl Part {
         }
         let slots = metadata(document, PAGE_REF)
             .filter_map(|(value, content)| {
-                let Value::Dict(dict) = value else { return None };
+                let Value::Dict(dict) = value else {
+                    return None;
+                };
                 let target = match dict.get("target").ok()? {
                     Value::Str(s) => s.to_string(),
                     _ => return None,

@@ -81,7 +81,9 @@ pub(super) fn back_matter(site: &Site, pages: &Pages, digits: usize) -> String {
         "#timeline-section({}, title: [Timeline of all dossiers], level: 1)",
         array(events)
     );
-    out.push_str("#pagebreak(weak: true)\n= Index of entities <back-index>\n#set par(justify: false)\n");
+    out.push_str(
+        "#pagebreak(weak: true)\n= Index of entities <back-index>\n#set par(justify: false)\n",
+    );
     for e in &site.entities {
         let target = entity_label(&e.id);
         let listed = pages.mentions.get(&target).into_iter().flatten();
@@ -118,7 +120,11 @@ fn number(page: Option<usize>) -> String {
 
 /// The front matter: the cover and the contents, with the page of every dossier and of
 /// each section of the back matter (`back` names them with their first page).
-pub(super) fn front_matter(site: &Site, dossiers: &BTreeMap<String, usize>, back: &[(&str, usize)]) -> String {
+pub(super) fn front_matter(
+    site: &Site,
+    dossiers: &BTreeMap<String, usize>,
+    back: &[(&str, usize)],
+) -> String {
     let title = &site.config.title;
     let newest = site.last_updated().unwrap_or(EPOCH);
     let mut out = part_preamble(site, false, &site.config.lang);
@@ -197,7 +203,10 @@ pub(super) fn overlay(site: &Site, pages: &[OverlayPage]) -> String {
             )
         });
         let body = match page.number {
-            Some(1) => format!("#counter(page).update(1)#metadata(none)<{}>", page_target(1)),
+            Some(1) => format!(
+                "#counter(page).update(1)#metadata(none)<{}>",
+                page_target(1)
+            ),
             Some(n) => format!("#metadata(none)<{}>", page_target(n)),
             None => String::new(),
         };
