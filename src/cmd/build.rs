@@ -305,13 +305,15 @@ fn summary(
     let (pages, pdfs) = (stats.pages.total(), stats.pdfs.total());
     let reused = stats.pages.get().2 + stats.pdfs.get().1 + stats.pdfs.get().2;
     format!(
-        "built {} dossiers{}: {pages} pages, {pdfs} PDFs in {}{} ({:.2} s)",
-        site.dossiers.len(),
+        "built {}{}: {}, {} in {}{} ({:.2} s)",
+        counted(site.dossiers.len(), "dossier"),
         if options.profile.internal {
             " (internal: includes restricted material)"
         } else {
             ""
         },
+        counted(pages, "page"),
+        counted(pdfs, "PDF"),
         out.display(),
         if reused > 0 {
             format!(", {reused} reused")
@@ -320,6 +322,15 @@ fn summary(
         },
         started.elapsed().as_secs_f64()
     )
+}
+
+/// `1 dossier`, `3 dossiers`.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 fn finish_shard(
@@ -377,5 +388,17 @@ impl Progress {
 
     fn finish(&self) {
         self.0.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counted;
+
+    #[test]
+    fn counts_read_as_english() {
+        assert_eq!(counted(1, "dossier"), "1 dossier");
+        assert_eq!(counted(3, "PDF"), "3 PDFs");
+        assert_eq!(counted(0, "page"), "0 pages");
     }
 }
