@@ -235,21 +235,22 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
     }
     let rendering = Instant::now();
     let renderer = renderer(previous.as_ref());
-    let result = Ok(staging).and_then(|staging| {
-        progress.start("rendering", renderer.expected(options.site, options.pdf));
-        let files = renderer
-            .render(&staging, options.site, options.pdf)
-            .map_err(|errors| (Exit::ContentErrors, errors));
-        progress.finish();
-        let manifest = Manifest {
-            profile: profile.clone(),
-            parts: parts.iter().map(|p| p.to_string()).collect(),
-            fingerprint,
-            files: files?,
-        };
-        commit(staging, manifest, options, previous.as_ref())
-            .map_err(|err| (Exit::Failure, vec![cannot_write(out, &err)]))
-    });
+    progress.start("rendering", renderer.expected(options.site, options.pdf));
+    let rendered = renderer.render(&staging, options.site, options.pdf);
+    progress.finish();
+    let result = match rendered {
+        Err(errors) => Err((Exit::ContentErrors, errors)),
+        Ok(files) => {
+            let manifest = Manifest {
+                profile: profile.clone(),
+                parts: parts.iter().map(|p| p.to_string()).collect(),
+                fingerprint,
+                files,
+            };
+            commit(staging, manifest, options, previous.as_ref())
+                .map_err(|err| (Exit::Failure, vec![cannot_write(out, &err)]))
+        }
+    };
     report.stats.stage("render and write", rendering);
     report.diagnostics.extend(renderer.warnings());
     match result {
