@@ -283,7 +283,7 @@ fn exercise(
             .iter()
             .map(|d| (format!("{}.pdf", d.id), pdf::briefing_source(&site, d)))
             .collect();
-        sources.push(("compendium.pdf".into(), pdf::compendium_source(&site)));
+        sources.extend(pdf::compendium::sources(&site));
         if check_typst {
             for (name, source) in sources {
                 typst_syntax_errors(&source).map_err(|e| format!("{name}: {e}"))?;

@@ -119,36 +119,284 @@ fn briefing_text_metadata_fonts_and_note_wording() {
     }
 }
 
+/// The text of each page of a PDF, whitespace normalised.
+fn page_texts(path: &std::path::Path) -> Vec<String> {
+    let text = pdf_text(path);
+    let mut pages: Vec<String> = text.split('\u{c}').map(normalise).collect();
+    if pages.last().is_some_and(String::is_empty) {
+        pages.pop();
+    }
+    pages
+}
+
+/// The titles of the sample's dossiers, as written in their front matter.
+fn sample_titles(fixture: &Fixture) -> Vec<String> {
+    crate::support::files_under(&fixture.root().join("content/dossiers"))
+        .iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(fixture.root().join("content/dossiers").join(file))
+                .unwrap();
+            let line = text.lines().find(|l| l.starts_with("title:")).unwrap();
+            let title = line["title:".len()..].trim();
+            let title = title.strip_prefix('"').and_then(|t| t.strip_suffix('"'));
+            title.unwrap_or(line["title:".len()..].trim()).to_string()
+        })
+        .collect()
+}
+
+/// The number printed after `title` and its leaders in a contents page.
+fn contents_number(contents: &str, title: &str) -> Option<usize> {
+    let at = contents.find(title)? + title.len();
+    let rest = contents[at..].trim_start_matches(['.', ' ']);
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// Named destinations and the page (from 1) each is on, from `pdfinfo -dests`.
+fn named_destinations(path: &std::path::Path) -> Vec<(String, usize)> {
+    let output = Command::new("pdfinfo")
+        .arg("-dests")
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let page = line.split_whitespace().next()?.parse().ok()?;
+            let name = line.rsplit_once(' ')?.1.trim_matches('"').to_string();
+            Some((name, page))
+        })
+        .collect()
+}
+
+/// Every internal link as (page it is on, page it goes to), pages from 1, read with qpdf.
+fn internal_links(path: &std::path::Path) -> Vec<(usize, usize)> {
+    let output = Command::new("qpdf")
+        .args(["--json=2", "--json-key=pages", "--json-key=qpdf"])
+        .arg(path)
+        .output()
+        .expect("qpdf must be installed");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let objects = &json["qpdf"][1];
+    let object = |reference: &str| &objects[format!("obj:{reference}")]["value"];
+    let page_of: std::collections::BTreeMap<String, usize> = json["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p["object"].as_str().unwrap().to_string(), i + 1))
+        .collect();
+    let named: std::collections::BTreeMap<String, usize> =
+        named_destinations(path).into_iter().collect();
+    let mut links = Vec::new();
+    for (page, number) in &page_of {
+        let annots = object(page)["/Annots"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for annot in annots {
+            let annot = match annot.as_str() {
+                Some(reference) => object(reference).clone(),
+                None => annot,
+            };
+            let dest = match &annot["/Dest"] {
+                serde_json::Value::Null => annot["/A"]["/D"].clone(),
+                dest => dest.clone(),
+            };
+            // A named destination (a string), a reference to an array, or an array.
+            let target = match dest.as_str() {
+                Some(name) if name.starts_with("u:") => named.get(&name[2..]).copied(),
+                Some(reference) => object(reference)[0]
+                    .as_str()
+                    .and_then(|r| page_of.get(r).copied()),
+                None => dest[0].as_str().and_then(|r| page_of.get(r).copied()),
+            };
+            if let Some(target) = target {
+                links.push((*number, target));
+            }
+        }
+    }
+    links.sort_unstable();
+    links
+}
+
+fn qpdf_check(path: &std::path::Path) {
+    let output = Command::new("qpdf")
+        .arg("--check")
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "qpdf --check: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
 #[test]
-fn compendium_has_contents_cross_references_indexes_and_outline() {
+fn compendium_contents_cross_references_footers_and_links_give_the_right_pages() {
     let fixture = Fixture::sample();
     let run = fixture.run(&["build", "--pdf"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let path = fixture.out().join("pdf/compendium.pdf");
-    let text = normalise(&pdf_text(&path));
-    for heading in [
-        "Contents",
-        "Timeline of all dossiers",
-        "Index of entities",
-        "Register of sources",
-    ] {
-        assert!(text.contains(heading), "{heading} in the compendium");
-    }
-    assert!(
-        text.contains("(see p. "),
-        "cross-references carry page numbers"
-    );
-    let bytes = std::fs::read(&path).unwrap();
-    let raw = String::from_utf8_lossy(&bytes);
-    assert!(raw.contains("/Outlines"), "the PDF has bookmarks");
-    assert!(
-        raw.contains("/Link") && (raw.contains("/GoTo") || raw.contains("/Dest")),
-        "internal links exist"
-    );
     assert!(
         !fixture.out().join("site").exists(),
         "--pdf builds only the PDFs"
     );
+    let path = fixture.out().join("pdf/compendium.pdf");
+    let pages = page_texts(&path);
+    // The body is numbered from 1 after the cover and contents (roman).
+    let first = pages.iter().position(|p| p.contains("Page 1 of ")).unwrap();
+    let body = pages.len() - first;
+    assert!(
+        pages[1].contains("Contents") && pages[1].contains("Page ii"),
+        "{}",
+        pages[1]
+    );
+    for (i, page) in pages[first..].iter().enumerate() {
+        let folio = format!("Page {} of {body}", i + 1);
+        assert!(
+            page.contains(&folio),
+            "{folio} on page {}: {page}",
+            first + i + 1
+        );
+    }
+    let physical = |number: usize| first + number - 1;
+    let contents = pages[1..first].join(" ");
+    let titles = sample_titles(&fixture);
+    let mut listed = Vec::new();
+    for title in &titles {
+        let number = contents_number(&contents, title)
+            .unwrap_or_else(|| panic!("{title} in contents: {contents}"));
+        assert!(
+            pages[physical(number)].contains(title),
+            "{title} is on page {number}"
+        );
+        listed.push(physical(number) + 1);
+    }
+    for (section, _) in [
+        ("Timeline of all dossiers", 0),
+        ("Index of entities", 0),
+        ("Register of sources", 0),
+    ] {
+        let number = contents_number(&contents, section).unwrap();
+        assert!(
+            pages[physical(number)].starts_with(section)
+                || pages[physical(number)].contains(section),
+            "{section} on page {number}"
+        );
+        listed.push(physical(number) + 1);
+    }
+    // Every "(see p. N)" after a dossier's title sends to the page where that dossier starts.
+    let mut checked = 0;
+    for page in &pages[first..] {
+        for (at, _) in page.match_indices("(see p. ") {
+            let number: String = page[at + 8..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            let before = page[..at].trim_end();
+            if let Some(title) = titles.iter().find(|t| before.ends_with(t.as_str())) {
+                let number: usize = number.parse().unwrap();
+                assert!(
+                    pages[physical(number)].contains(title.as_str()),
+                    "see p. {number} for {title}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 14,
+        "related dossiers and the timeline cite pages ({checked})"
+    );
+    // Links from the contents go to the pages it lists.
+    let links = internal_links(&path);
+    let mut from_contents: Vec<usize> = links
+        .iter()
+        .filter(|(from, _)| (2..=first).contains(from))
+        .map(|(_, to)| *to)
+        .collect();
+    from_contents.sort_unstable();
+    // A line's title, leaders and number may be separate link areas.
+    from_contents.dedup();
+    listed.sort_unstable();
+    assert_eq!(from_contents, listed, "contents links");
+    assert!(
+        links.iter().any(|(from, _)| *from > first),
+        "links between chapters"
+    );
+    // Bookmarks and named destinations: each dossier's title, on its page.
+    let raw = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+    assert!(raw.contains("/Outlines"), "the PDF has bookmarks");
+    let dests = named_destinations(&path);
+    let ids = crate::support::files_under(&fixture.root().join("content/dossiers"));
+    for (id, title) in ids.iter().zip(&titles) {
+        let name = format!("d-{}", id.trim_end_matches(".md"));
+        let page = dests
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("{name} in {dests:?}"))
+            .1;
+        assert!(
+            pages[page - 1].contains(title.as_str()),
+            "{name} on page {page}"
+        );
+    }
+    qpdf_check(&path);
+}
+
+#[test]
+fn compendium_index_lists_the_pages_of_mentions_and_stays_archival() {
+    let fixture = Fixture::with(&[(
+        "casefile.toml",
+        "title = \"Desk\"\n[pdf]\nstandard = \"pdf/a-2b\"\n",
+    )]);
+    crate::support::write_corpus(&fixture, 3);
+    let run = fixture.run(&["build", "--pdf"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let path = fixture.out().join("pdf/compendium.pdf");
+    let pages = page_texts(&path);
+    let first = pages.iter().position(|p| p.contains("Page 1 of ")).unwrap();
+    // The layout keeps each entry on its line, the pages at its end.
+    let output = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
+    let layout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let index = layout
+        .split('\u{c}')
+        .find(|p| p.contains("Index of entities") && p.contains("Entidad 0"))
+        .unwrap();
+    for i in 0..3 {
+        let name = format!("Entidad {i} de Juárez");
+        let line = index
+            .lines()
+            .find(|l| l.contains(&name))
+            .unwrap_or_else(|| panic!("{name} in {index}"));
+        let listed: Vec<usize> = line
+            .rsplit("place")
+            .next()
+            .unwrap()
+            .split([',', ' '])
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        assert!(!listed.is_empty(), "{name} lists its pages: {line}");
+        for number in listed {
+            let page = &pages[first + number - 1];
+            assert!(
+                page.contains(&format!("Case {i}")) && page.contains(&name),
+                "{name}: page {number}"
+            );
+        }
+    }
+    let raw = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+    assert!(
+        raw.contains("pdfaid:part"),
+        "PDF/A identification in the compendium"
+    );
+    qpdf_check(&path);
 }
 
 #[test]
@@ -300,7 +548,10 @@ fn emit_typst_writes_every_pdf_source_with_the_files_it_reads() {
         files_under(&typ),
         [
             "case.typ",
-            "compendium.typ",
+            "compendium/back-matter.typ",
+            "compendium/chapter-case.typ",
+            "compendium/chapter-other.typ",
+            "compendium/front-matter.typ",
             "media/dossiers/maps/map.svg",
             "other.typ",
             "templates/casefile.typ"
@@ -315,9 +566,16 @@ fn emit_typst_writes_every_pdf_source_with_the_files_it_reads() {
         rooted_paths(&briefing),
         ["/templates/casefile.typ", "/media/dossiers/maps/map.svg"]
     );
-    for name in ["case.typ", "other.typ", "compendium.typ"] {
+    let sources = [
+        "case.typ",
+        "other.typ",
+        "compendium/chapter-case.typ",
+        "compendium/back-matter.typ",
+        "compendium/front-matter.typ",
+    ];
+    for name in sources {
         let source = std::fs::read_to_string(typ.join(name)).unwrap();
-        assert!(source.contains("Text.") || name == "other.typ", "{name}");
+        assert!(source.contains("Text.") == name.contains("case"), "{name}");
         for path in rooted_paths(&source) {
             assert!(
                 typ.join(path.trim_start_matches('/')).is_file(),

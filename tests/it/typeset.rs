@@ -82,7 +82,11 @@ fn a_pdf_is_set_in_the_language_and_two_letter_region_of_its_tag() {
         briefing.contains("lang: \"zh\", region: \"TW\""),
         "{briefing}"
     );
-    let compendium = pdf::compendium_source(&site);
+    let parts = pdf::compendium::sources(&site);
+    let (_, compendium) = parts
+        .iter()
+        .find(|(path, _)| path == "compendium/front-matter.typ")
+        .expect("the compendium has front matter");
     assert!(
         compendium.contains("lang: \"es\", region: none"),
         "a numeric region is not passed: {compendium}"
@@ -176,12 +180,17 @@ fn a_document_that_does_not_converge_is_a_warning_naming_the_pdf() {
     assert_eq!(once, 2, "once per PDF: {}", run.stderr);
 }
 
-/// The page (from 1) on which `needle` first appears in a PDF's text.
+/// The printed number of the page on which `needle` first appears in a PDF's text: the
+/// "Page N of M" of its footer.
 fn page_of(text: &str, needle: &str) -> usize {
-    let at = text
-        .find(needle)
+    let page = text
+        .split('\u{c}')
+        .find(|page| page.contains(needle))
         .unwrap_or_else(|| panic!("`{needle}` in {text}"));
-    text[..at].matches('\u{c}').count() + 1
+    page.split("Page ")
+        .filter_map(|rest| rest.split_once(" of ")?.0.trim().parse().ok())
+        .next()
+        .unwrap_or_else(|| panic!("the page of `{needle}` has a footer: {page}"))
 }
 
 /// The page number a compendium cross-reference prints after `link`: "link (see p. N)".

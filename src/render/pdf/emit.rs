@@ -1,10 +1,12 @@
 //! The generated Typst sources as a folder the typst CLI can compile: one `ID.typ` per
-//! briefing, `compendium.typ`, and the templates and images they read, at the paths the
+//! briefing, the compendium's parts under `compendium/` (each chapter, the back and the
+//! front matter, with placeholder page numbers: casefile merges the laid-out parts and
+//! prints the numbers over them), and the templates and images they read, at the paths the
 //! [`world`](super::world) serves them from. `typst compile --root DIR DIR/ID.typ` then lays
 //! out the same document as casefile (with the same embedded fonts).
 
 use super::world::{Files, MEDIA_DIR, TEMPLATE_DIR};
-use super::{briefing_source, compendium_source};
+use super::{briefing_source, compendium};
 use crate::model::Site;
 /// A file to write: its path relative to the emit folder, and its bytes.
 type OutputFile = (String, Vec<u8>);
@@ -21,10 +23,11 @@ pub fn typst_tree(site: &Site, files: &Files) -> Vec<OutputFile> {
             )
         })
         .collect();
-    tree.push((
-        "compendium.typ".to_string(),
-        compendium_source(site).into_bytes(),
-    ));
+    tree.extend(
+        compendium::sources(site)
+            .into_iter()
+            .map(|(path, text)| (path, text.into_bytes())),
+    );
     let templates = folder(TEMPLATE_DIR);
     tree.extend(
         files

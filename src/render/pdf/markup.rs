@@ -287,12 +287,13 @@ impl<'a> Emitter<'a> {
                     Some(anchor) => heading_label(id, anchor),
                     None => label(&format!("d-{id}")),
                 };
-                let _ = write!(self.out, "#xref(<{label}>)[");
+                let _ = write!(self.out, "#xref({})[", string(&label));
                 "];".to_string()
             }
             (Target::Compendium(_), LinkTarget::Entity { id }) => {
-                let _ = write!(self.out, "#link(<{}>)[", label(&format!("e-{id}")));
-                format!("]#metadata(none)<{}>", label(&format!("m-{id}")))
+                let target = label(&format!("e-{id}"));
+                let _ = write!(self.out, "#entity-ref({})[", string(&target));
+                "];".to_string()
             }
         };
         self.link_ends.push(end);

@@ -3,6 +3,7 @@
 //! [`markup`]), then compiled in a [`world::CasefileWorld`] that can read only templates and
 //! content images.
 
+pub mod compendium;
 pub mod emit;
 pub mod markup;
 pub mod warnings;
@@ -62,10 +63,13 @@ pub fn files(
 pub struct PdfJob {
     /// `ID.pdf` or `compendium.pdf`.
     pub name: String,
-    /// The generated Typst source.
+    /// The generated Typst source; for the compendium, the sources of all its parts (with
+    /// placeholder page numbers, which the parts themselves determine).
     pub source: String,
     /// The document's date (its metadata and the PDF timestamp).
     pub date: Date,
+    /// Whether this is the compendium, laid out part by part.
+    pub compendium: bool,
 }
 
 impl PdfJob {
@@ -76,7 +80,11 @@ impl PdfJob {
 
     /// Lays the document out and exports it.
     pub fn compile(&self, files: &Arc<Files>, site: &Site) -> Result<Compiled, String> {
-        compile(self.source.clone(), files, self.stem(), self.date, site)
+        if self.compendium {
+            compendium::render(site, files).map_err(|errors| errors.join("\n"))
+        } else {
+            compile(self.source.clone(), files, self.stem(), self.date, site)
+        }
     }
 }
 
@@ -86,6 +94,7 @@ pub fn briefing_job(site: &Site, d: &Dossier) -> PdfJob {
         name: format!("{}.pdf", d.id),
         source: briefing_source(site, d),
         date: d.updated.unwrap_or(d.date),
+        compendium: false,
     }
 }
 
@@ -93,8 +102,13 @@ pub fn briefing_job(site: &Site, d: &Dossier) -> PdfJob {
 pub fn compendium_job(site: &Site) -> PdfJob {
     PdfJob {
         name: COMPENDIUM.to_string(),
-        source: compendium_source(site),
+        source: compendium::sources(site)
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect::<Vec<_>>()
+            .join("\n"),
         date: site.last_updated().unwrap_or(EPOCH),
+        compendium: true,
     }
 }
 
@@ -196,18 +210,7 @@ pub fn compile(
     let document = output.map_err(|errors| describe(&world, name, &errors))?;
     let mut found = warnings::from_typst(&world, name, &warnings);
     found.extend(warnings::missing_glyphs(&document, name));
-    let standards = match site.config.pdf.standard {
-        Standard::None => PdfStandards::default(),
-        Standard::PdfA2b => {
-            PdfStandards::new(&[PdfStandard::A_2b]).map_err(|e| format!("PDF/A-2b: {e:?}"))?
-        }
-    };
-    let options = PdfOptions {
-        ident: Smart::Custom(format!("casefile-{name}")),
-        timestamp: datetime(date).map(Timestamp::new_utc),
-        standards,
-        ..PdfOptions::default()
-    };
+    let options = pdf_options(site, name, date)?;
     let pdf =
         typst_pdf::pdf(&document, &options).map_err(|errors| describe(&world, name, &errors))?;
     // typst memoizes across documents; keep its cache from growing without bound.
@@ -215,6 +218,22 @@ pub fn compile(
     Ok(Compiled {
         pdf,
         warnings: found,
+    })
+}
+
+/// The export settings of the PDF `name`: its identifier, timestamp and standard.
+fn pdf_options(site: &Site, name: &str, date: Date) -> Result<PdfOptions, String> {
+    let standards = match site.config.pdf.standard {
+        Standard::None => PdfStandards::default(),
+        Standard::PdfA2b => {
+            PdfStandards::new(&[PdfStandard::A_2b]).map_err(|e| format!("PDF/A-2b: {e:?}"))?
+        }
+    };
+    Ok(PdfOptions {
+        ident: Smart::Custom(format!("casefile-{name}")),
+        timestamp: datetime(date).map(Timestamp::new_utc),
+        standards,
+        ..PdfOptions::default()
     })
 }
 
@@ -376,10 +395,9 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
         let name = match target {
             Target::Briefing => format!("[{}]", escape(&e.name)),
             Target::Compendium(_) => format!(
-                "[#link(<{}>)[{}]#metadata(none)<{}>]",
-                label(&format!("e-{}", e.id)),
+                "[#entity-ref({})[{}]]",
+                string(&label(&format!("e-{}", e.id))),
                 escape(&e.name),
-                label(&format!("m-{}", e.id))
             ),
         };
         let role = e
@@ -394,8 +412,8 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
     let related = d.related.iter().map(|r| match target {
         Target::Briefing => format!("[{}]", escape(&r.title)),
         Target::Compendium(_) => format!(
-            "[#xref(<{}>)[{}]]",
-            label(&format!("d-{}", r.id)),
+            "[#xref({})[{}]]",
+            string(&label(&format!("d-{}", r.id))),
             escape(&r.title)
         ),
     });
@@ -458,75 +476,4 @@ fn source_entry(s: &Source) -> String {
             format!("[{details}]")
         }
     )
-}
-
-/// The Typst source of the compendium: cover, contents, every dossier, the merged timeline,
-/// the index of entities with page numbers and the register of sources.
-pub fn compendium_source(site: &Site) -> String {
-    let newest = site.last_updated().unwrap_or(EPOCH);
-    let title = &site.config.title;
-    let info = DocumentInfo {
-        title,
-        authors: &[],
-        keywords: &[],
-        date: newest,
-        running: title,
-        restricted: false,
-        lang: &site.config.lang,
-    };
-    let mut out = preamble(site, &info);
-    let _ = writeln!(
-        out,
-        "#cover(title: [{}], description: {}, count: {}, date: {}, internal: {})",
-        escape(title),
-        site.config
-            .description
-            .as_deref()
-            .map_or("none".to_string(), |d| format!("[{}]", escape(d))),
-        site.dossiers.len(),
-        string(&newest.display()),
-        site.profile.internal
-    );
-    out.push_str("#outline(title: [Contents], depth: 1)\n");
-    for d in &site.dossiers {
-        let _ = writeln!(out, "#dossier-start(restricted: {})", d.restricted);
-        out.push_str(&dossier_markup(site, d, Target::Compendium(&d.id), 1));
-    }
-    out.push_str("#dossier-start(restricted: false)\n");
-    let events = site.timeline.iter().map(|e| {
-        let mut em = Emitter::new(Target::Compendium(&e.dossier.id), &[]);
-        em.pieces(&e.event);
-        format!(
-            "(date: {}, body: [{} #text(fill: muted, size: 8.5pt)[— #xref(<{}>)[{}]]])",
-            string(&e.date.display()),
-            em.finish().trim(),
-            label(&format!("d-{}", e.dossier.id)),
-            escape(&e.dossier.title)
-        )
-    });
-    let _ = writeln!(
-        out,
-        "#timeline-section({}, title: [Timeline of all dossiers], level: 1)",
-        array(events)
-    );
-    out.push_str("#pagebreak(weak: true)\n= Index of entities\n#set par(justify: false)\n");
-    for e in &site.entities {
-        let _ = writeln!(
-            out,
-            "#block(below: 6pt)[#strong[{}] <{}> #text(fill: muted, size: 8.5pt)[{}] #h(1fr) #mention-pages(<{}>)]",
-            escape(&e.name),
-            label(&format!("e-{}", e.id)),
-            escape(&e.kind.as_str().replace('-', " ")),
-            label(&format!("m-{}", e.id)),
-        );
-    }
-    out.push_str("#pagebreak(weak: true)\n= Register of sources\n");
-    let shown: Vec<String> = site
-        .sources
-        .iter()
-        .filter(|s| !s.anonymous)
-        .map(source_entry)
-        .collect();
-    let _ = writeln!(out, "#sources-section({}, level: 2)", array(shown));
-    out
 }

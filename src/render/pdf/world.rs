@@ -77,6 +77,17 @@ impl CasefileWorld {
         }
     }
 
+    /// A world whose main source is `text` at `path` (a valid virtual path such as
+    /// `/compendium/ID.typ`, not under the template or media folders). Documents laid out
+    /// to be merged need distinct main paths, so that the locations of their elements
+    /// differ.
+    pub fn at(path: &str, text: String, files: Arc<Files>) -> Option<Self> {
+        Some(CasefileWorld {
+            main: Source::new(file_id(path)?, text),
+            files,
+        })
+    }
+
     fn path(id: FileId) -> String {
         id.get().vpath().get_with_slash().to_string()
     }

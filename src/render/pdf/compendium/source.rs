@@ -1,0 +1,222 @@
+//! The Typst sources of the compendium's parts: a chapter per dossier (which knows no
+//! absolute page number), the back matter and the front matter (written once the pages of
+//! what they list are known), and the overlay of page numbers merged onto every page.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use super::super::markup::{escape, label, string, Emitter, Target};
+use super::super::{array, dossier_markup, preamble, source_entry, DocumentInfo, EPOCH};
+use crate::model::{Dossier, Site};
+
+/// The label of a dossier's title in the compendium.
+pub(super) fn dossier_label(id: &str) -> String {
+    label(&format!("d-{id}"))
+}
+
+/// The label of an entity's entry in the index.
+pub(super) fn entity_label(id: &str) -> String {
+    label(&format!("e-{id}"))
+}
+
+/// The target of a link to the top of a body page (numbered from 1).
+pub(super) fn page_target(number: usize) -> String {
+    format!("page-{number}")
+}
+
+/// The preamble of every part: the compendium's metadata and page setup, with a footer
+/// that leaves the page number to the overlay.
+fn part_preamble(site: &Site, restricted: bool, lang: &str) -> String {
+    let title = &site.config.title;
+    let info = DocumentInfo {
+        title,
+        authors: &[],
+        keywords: &[],
+        date: site.last_updated().unwrap_or(EPOCH),
+        running: title,
+        restricted,
+        lang,
+    };
+    let mut out = preamble(site, &info);
+    let _ = writeln!(out, "#set page(footer: part-footer({}))", string(title));
+    out
+}
+
+/// The chapter of one dossier. `digits` is the room kept for a page number.
+pub(super) fn chapter(site: &Site, d: &Dossier, digits: usize) -> String {
+    let mut out = part_preamble(site, d.restricted, &d.lang);
+    let _ = writeln!(out, "#page-digits.update({digits})");
+    out.push_str(&dossier_markup(site, d, Target::Compendium(&d.id), 1));
+    out
+}
+
+/// What the back matter needs to know of the laid-out chapters.
+pub(super) struct Pages<'a> {
+    /// The body page (from 1) on which each dossier starts, by dossier id.
+    pub(super) dossiers: &'a BTreeMap<String, usize>,
+    /// The body pages that mention each entity, by the label of its index entry.
+    pub(super) mentions: &'a BTreeMap<String, BTreeSet<usize>>,
+}
+
+/// The back matter: the merged timeline, the index of entities with the pages that
+/// mention them, and the register of sources.
+pub(super) fn back_matter(site: &Site, pages: &Pages, digits: usize) -> String {
+    let mut out = part_preamble(site, false, &site.config.lang);
+    let _ = writeln!(out, "#page-digits.update({digits})");
+    out.push_str("#metadata(none)<back-timeline>\n");
+    let events = site.timeline.iter().map(|e| {
+        let mut em = Emitter::new(Target::Compendium(&e.dossier.id), &[]);
+        em.pieces(&e.event);
+        format!(
+            "(date: {}, body: [{} #text(fill: muted, size: 8.5pt)[— #link({})[{}] (see p.~{})]])",
+            string(&e.date.display()),
+            em.finish().trim(),
+            string(&format!("casefile:{}", dossier_label(&e.dossier.id))),
+            escape(&e.dossier.title),
+            number(pages.dossiers.get(&e.dossier.id).copied()),
+        )
+    });
+    let _ = writeln!(
+        out,
+        "#timeline-section({}, title: [Timeline of all dossiers], level: 1)",
+        array(events)
+    );
+    out.push_str(
+        "#pagebreak(weak: true)\n= Index of entities <back-index>\n#set par(justify: false)\n",
+    );
+    for e in &site.entities {
+        let target = entity_label(&e.id);
+        let listed = pages.mentions.get(&target).into_iter().flatten();
+        let links: Vec<String> = listed
+            .map(|&n| {
+                format!(
+                    "#link({})[{n}]",
+                    string(&format!("casefile:{}", page_target(n)))
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "#index-entry([{}], {}, [{}]) <{target}>",
+            escape(&e.name),
+            string(&e.kind.as_str().replace('-', " ")),
+            links.join(", "),
+        );
+    }
+    out.push_str("#pagebreak(weak: true)\n= Register of sources <back-sources>\n");
+    let shown: Vec<String> = site
+        .sources
+        .iter()
+        .filter(|s| !s.anonymous)
+        .map(source_entry)
+        .collect();
+    let _ = writeln!(out, "#sources-section({}, level: 2)", array(shown));
+    out
+}
+
+fn number(page: Option<usize>) -> String {
+    page.map_or_else(|| "?".to_string(), |n| n.to_string())
+}
+
+/// The front matter: the cover and the contents, with the page of every dossier and of
+/// each section of the back matter (`back` names them with their first page).
+pub(super) fn front_matter(
+    site: &Site,
+    dossiers: &BTreeMap<String, usize>,
+    back: &[(&str, usize)],
+) -> String {
+    let title = &site.config.title;
+    let newest = site.last_updated().unwrap_or(EPOCH);
+    let mut out = part_preamble(site, false, &site.config.lang);
+    let _ = writeln!(
+        out,
+        "#cover(title: [{}], description: {}, count: {}, date: {}, internal: {})",
+        escape(title),
+        site.config
+            .description
+            .as_deref()
+            .map_or("none".to_string(), |d| format!("[{}]", escape(d))),
+        site.dossiers.len(),
+        string(&newest.display()),
+        site.profile.internal
+    );
+    out.push_str("#heading(level: 1, outlined: false, bookmarked: true)[Contents]\n");
+    for d in &site.dossiers {
+        let _ = writeln!(
+            out,
+            "#contents-entry({}, {})[{}]",
+            string(&dossier_label(&d.id)),
+            string(&number(dossiers.get(&d.id).copied())),
+            escape(&d.title)
+        );
+    }
+    for (name, page) in back {
+        let _ = writeln!(
+            out,
+            "#contents-entry({}, {})[{}]",
+            string(&page_target(*page)),
+            string(&page.to_string()),
+            escape(name)
+        );
+    }
+    out
+}
+
+/// One page of the overlay: its footer text (none on the cover), its number in the body,
+/// and the numbers to place on it.
+pub(super) struct OverlayPage {
+    /// The footer's page number, such as `Page 3 of 120`.
+    pub(super) folio: Option<String>,
+    /// `i` for the front matter, `1` for the body.
+    pub(super) numbering: &'static str,
+    /// The page's number in the body (arabic numbering starts again at 1); its top is
+    /// labelled `page-N` for links.
+    pub(super) number: Option<usize>,
+    /// The numbers placed on the page.
+    pub(super) marks: Vec<Mark>,
+}
+
+/// A page number placed where a part kept room for it.
+pub(super) struct Mark {
+    /// From the page's top-left corner, in points.
+    pub(super) x: f64,
+    /// The baseline, from the page's top, in points.
+    pub(super) y: f64,
+    /// The text's style, as Typst arguments (`size: 9pt, fill: …`).
+    pub(super) style: String,
+    /// What is placed: the number and the closing parenthesis.
+    pub(super) text: String,
+}
+
+/// The overlay document: one page per page of the compendium.
+pub(super) fn overlay(site: &Site, pages: &[OverlayPage]) -> String {
+    let mut out = part_preamble(site, false, &site.config.lang);
+    let title = string(&site.config.title);
+    for page in pages {
+        let marks = page.marks.iter().map(|m| {
+            format!(
+                "(x: {:.4}pt, y: {:.4}pt, {}, body: {})",
+                m.x,
+                m.y,
+                m.style,
+                string(&m.text)
+            )
+        });
+        let body = match page.number {
+            Some(1) => format!(
+                "#counter(page).update(1)#metadata(none)<{}>",
+                page_target(1)
+            ),
+            Some(n) => format!("#metadata(none)<{}>", page_target(n)),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "#overlay-page(title: {title}, folio: {}, numbering: {}, marks: {})[{body}]",
+            page.folio.as_deref().map_or("none".to_string(), string),
+            string(page.numbering),
+            array(marks)
+        );
+    }
+    out
+}
