@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
 
 /// Turns YAML-annotated Markdown dossiers into cross-referenced HTML and PDF briefings.
 #[derive(Debug, Parser)]
@@ -47,6 +48,14 @@ pub enum Command {
         /// The folder to create.
         dir: PathBuf,
     },
+    /// Print a completion script for a shell.
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page (roff).
+    Man,
 }
 
 /// Options of `build`.
@@ -68,6 +77,9 @@ pub struct BuildArgs {
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Count warnings as errors (exit 1, nothing written), for CI.
+    #[arg(long)]
+    pub deny_warnings: bool,
     /// Lay out only share K of N of the PDFs into the render cache, for a CI matrix (see
     /// README); writes no output.
     #[arg(long, value_name = "K/N")]
@@ -115,6 +127,9 @@ pub struct CheckArgs {
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Count warnings as errors (exit 1), for CI.
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 /// How diagnostics are printed.

@@ -97,6 +97,7 @@ codes! {
     TooDeep = "too-deep", Error, "lists, quotes and emphasis nested beyond the limit";
     BadHeadingId = "bad-heading-id", Error, "a `{#id}` on a heading that is reserved, repeated or malformed";
     RemoteImage = "remote-image", Error, "an image from the web instead of under `content/`";
+    ImageWithoutAlt = "image-without-alt", Warning, "an image with no alternative text";
     UndefinedFootnote = "undefined-footnote", Error, "a footnote reference with no definition";
     UnusedFootnote = "unused-footnote", Warning, "a footnote definition nobody references";
     CitationTypo = "citation-typo", Warning, "a bracket that reads like a mistyped citation (`[@src p. 3]`, `[@ src]`) and prints as text";
@@ -417,6 +418,11 @@ fn escape_line_separators(json: &str) -> std::borrow::Cow<'_, str> {
 /// Renders diagnostics the way rustc does: message, `--> file:line:col`, the source line with
 /// a caret, and a help line.
 pub fn render_human(diagnostics: &[Diagnostic], texts: &SourceTexts) -> String {
+    render_human_styled(diagnostics, texts, false)
+}
+
+/// [`render_human`], in colour (ANSI escapes) when `color` is set: for a terminal.
+pub fn render_human_styled(diagnostics: &[Diagnostic], texts: &SourceTexts, color: bool) -> String {
     // ASCII frame characters give rustc's `-->` line, which tools and people grep for.
     let config = term::Config {
         chars: term::Chars::ascii(),
@@ -444,7 +450,7 @@ pub fn render_human(diagnostics: &[Diagnostic], texts: &SourceTexts) -> String {
                     Some(window) => {
                         let label = Label::primary((), window.label.clone());
                         let cs = cs_diagnostic(d, notes, vec![label]);
-                        term::emit_to_string(&mut out, &config, &window, &cs)
+                        emit(&mut out, &config, &window, &cs, color)
                     }
                     None => {
                         let id = *ids
@@ -453,13 +459,13 @@ pub fn render_human(diagnostics: &[Diagnostic], texts: &SourceTexts) -> String {
                         let start = floor_char_boundary(text, span.start.min(text.len()));
                         let end = floor_char_boundary(text, span.end.min(text.len())).max(start);
                         let cs = cs_diagnostic(d, notes, vec![Label::primary(id, start..end)]);
-                        term::emit_to_string(&mut out, &config, &files, &cs)
+                        emit(&mut out, &config, &files, &cs, color)
                     }
                 }
             }
             None => {
                 let cs: CsDiagnostic<usize> = cs_diagnostic(d, notes, Vec::new());
-                term::emit_to_string(&mut out, &config, &files, &cs)
+                emit(&mut out, &config, &files, &cs, color)
             }
         };
         if shown.is_err() {
@@ -469,6 +475,23 @@ pub fn render_human(diagnostics: &[Diagnostic], texts: &SourceTexts) -> String {
         }
     }
     out
+}
+
+/// Renders one diagnostic onto `out`, plain or with ANSI colours.
+fn emit<'f, F: codespan_reporting::files::Files<'f> + ?Sized>(
+    out: &mut String,
+    config: &term::Config,
+    files: &'f F,
+    diagnostic: &CsDiagnostic<F::FileId>,
+    color: bool,
+) -> Result<(), codespan_reporting::files::Error> {
+    if !color {
+        return term::emit_to_string(out, config, files, diagnostic);
+    }
+    let mut buffer = term::termcolor::Buffer::ansi();
+    term::emit_to_write_style(&mut buffer, config, files, diagnostic)?;
+    out.push_str(&String::from_utf8_lossy(buffer.as_slice()));
+    Ok(())
 }
 
 fn cs_diagnostic<F>(d: &Diagnostic, notes: Vec<String>, labels: Vec<Label<F>>) -> CsDiagnostic<F> {

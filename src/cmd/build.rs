@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::{check_build_out_dir, emit, fail, report, Exit};
+use super::{check_build_out_dir, denied_warnings, emit, fail, report, Exit};
 use crate::cache::{self, Cache};
 use crate::cli::BuildArgs;
 use crate::diagnostics::{Diagnostic, SourceTexts};
@@ -30,6 +30,8 @@ pub struct BuildOptions {
     pub pdf_links: bool,
     /// `--base-url`: replaces `base_url` from casefile.toml (already checked and ending in `/`).
     pub base_url: Option<String>,
+    /// `--deny-warnings`: a warning fails the build (exit 1) and nothing is written.
+    pub deny_warnings: bool,
 }
 
 impl BuildOptions {
@@ -51,6 +53,7 @@ impl BuildOptions {
             cache_dir: args.cache_dir.clone(),
             pdf_links: pdf,
             base_url: args.base_url.clone(),
+            deny_warnings: args.deny_warnings,
         })
     }
 
@@ -93,6 +96,20 @@ impl BuildReport {
         }
         text.push_str(&self.outcome(out));
         text
+    }
+
+    /// With `--deny-warnings`, fails the build when there are warnings; says whether it did.
+    fn deny(&mut self, options: &BuildOptions) -> bool {
+        let denied = options
+            .deny_warnings
+            .then(|| denied_warnings(&self.diagnostics))
+            .flatten();
+        let Some(message) = denied else {
+            return false;
+        };
+        self.exit = Exit::ContentErrors;
+        self.errors.push(message);
+        true
     }
 
     /// The last line: what was written, or that nothing was.
@@ -164,6 +181,9 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
         summary: None,
         stats,
     };
+    if report.exit == Exit::Success && report.deny(options) {
+        return report;
+    }
     let Some(mut checked) = outcome.checked.filter(|_| report.exit == Exit::Success) else {
         return report;
     };
@@ -225,6 +245,9 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
         let unchanged = renderer(None);
         unchanged.warn_unchanged(previous);
         report.diagnostics.extend(unchanged.warnings());
+        if report.deny(options) {
+            return report;
+        }
         report.summary = Some(format!(
             "nothing changed since the last build: {} is up to date ({} files, {:.2} s)",
             out.display(),
@@ -238,9 +261,16 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
     progress.start("rendering", renderer.expected(options.site, options.pdf));
     let rendered = renderer.render(&staging, options.site, options.pdf);
     progress.finish();
-    let result = match rendered {
-        Err(errors) => Err((Exit::ContentErrors, errors)),
-        Ok(files) => {
+    report.diagnostics.extend(renderer.warnings());
+    let denied = options
+        .deny_warnings
+        .then(|| denied_warnings(&report.diagnostics))
+        .flatten();
+    let result = match (rendered, denied) {
+        (Err(errors), _) => Err((Exit::ContentErrors, errors)),
+        // The staging folder goes with `staging`: the previous output stays as it was.
+        (Ok(_), Some(denied)) => Err((Exit::ContentErrors, vec![denied])),
+        (Ok(files), None) => {
             let manifest = Manifest {
                 profile: profile.clone(),
                 parts: parts.iter().map(|p| p.to_string()).collect(),
@@ -252,7 +282,6 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
         }
     };
     report.stats.stage("render and write", rendering);
-    report.diagnostics.extend(renderer.warnings());
     match result {
         Ok(()) => report.summary = Some(summary(&site, options, out, &report.stats, started)),
         Err((exit, errors)) => {

@@ -2,11 +2,12 @@
 
 use std::path::Path;
 
-use super::{check_out_dir, fail, report, Exit};
-use crate::cli::Format;
+use super::{check_out_dir, denied_warnings, fail, report, Exit};
+use crate::cli::{CheckArgs, Format};
 
 /// Loads and checks the project, prints every diagnostic.
-pub fn run(root: &Path, out: &Path, format: Format) -> Exit {
+pub fn run(root: &Path, out: &Path, args: &CheckArgs) -> Exit {
+    let format = args.format;
     if let Err(message) = check_out_dir(root, out) {
         return fail(&message);
     }
@@ -22,5 +23,14 @@ pub fn run(root: &Path, out: &Path, format: Format) -> Exit {
             );
         }
     }
-    outcome.exit()
+    match outcome.exit() {
+        Exit::Success if args.deny_warnings => match denied_warnings(&outcome.diagnostics) {
+            Some(message) => {
+                eprintln!("error: {message}");
+                Exit::ContentErrors
+            }
+            None => Exit::Success,
+        },
+        exit => exit,
+    }
 }

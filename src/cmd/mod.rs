@@ -3,6 +3,7 @@
 pub mod build;
 pub mod check;
 pub mod emit;
+pub mod help;
 pub mod init;
 pub mod new;
 pub mod serve;
@@ -56,11 +57,13 @@ fn run_command(cli: Cli) -> Exit {
         .clone()
         .unwrap_or_else(|| default_out(&root, internal));
     match cli.command {
-        Command::Check(args) => check::run(&root, &out, args.format),
+        Command::Check(args) => check::run(&root, &out, &args),
         Command::Build(args) => build::run(&root, &out, &args),
         Command::Serve(args) => serve::run(&root, &out, &args),
         Command::New { id } => new::run(&root, &id),
         Command::Init { dir } => init::run(&dir),
+        Command::Completions { shell } => help::completions(shell),
+        Command::Man => help::man(),
     }
 }
 
@@ -75,11 +78,35 @@ pub fn report(diagnostics: &[Diagnostic], texts: &SourceTexts, format: Format) {
         }
         Format::Human => {
             if !diagnostics.is_empty() {
-                eprint!("{}", diagnostics::render_human(diagnostics, texts));
+                let color = color_on_stderr();
+                eprint!(
+                    "{}",
+                    diagnostics::render_human_styled(diagnostics, texts, color)
+                );
                 eprintln!("{}", diagnostics::summary(diagnostics));
             }
         }
     }
+}
+
+/// Whether to colour what goes to standard error: only on a terminal, and never with
+/// `NO_COLOR` set (whatever its value).
+pub fn color_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+/// With `--deny-warnings`: an error line when there are warnings, which then fail the
+/// command (exit 1).
+pub fn denied_warnings(diagnostics: &[Diagnostic]) -> Option<String> {
+    let warnings = diagnostics
+        .iter()
+        .filter(|d| d.severity == diagnostics::Severity::Warning)
+        .count();
+    (warnings > 0).then(|| {
+        let noun = if warnings == 1 { "warning" } else { "warnings" };
+        format!("{warnings} {noun}, which --deny-warnings counts as errors")
+    })
 }
 
 /// Prints a usage or I/O problem that is not about a content file.

@@ -56,6 +56,7 @@ pub fn run(root: &Path, out: &Path, args: &ServeArgs) -> Exit {
         cache_dir: None,
         pdf_links: true,
         base_url: args.base_url.clone(),
+        deny_warnings: false,
     };
     let state = Arc::new(Mutex::new(State::default()));
     // Taken before the first build, so that an edit made while it runs is built too.

@@ -200,6 +200,8 @@ struct Walker<'a, 'd> {
     code_depth: usize,
     nesting: usize,
     warned_html: bool,
+    /// The images being read: the span and path of each, and whether it has alt text yet.
+    images: Vec<(Range<usize>, String, bool)>,
 }
 
 impl<'a, 'd> Walker<'a, 'd> {
@@ -222,6 +224,7 @@ impl<'a, 'd> Walker<'a, 'd> {
             code_depth: 0,
             nesting: 0,
             warned_html: false,
+            images: Vec::new(),
         }
     }
 
@@ -252,6 +255,11 @@ impl<'a, 'd> Walker<'a, 'd> {
     }
 
     fn event(&mut self, event: Event<'_>, range: Range<usize>) {
+        if let (Some(image), Event::Text(text) | Event::Code(text)) =
+            (self.images.last_mut(), &event)
+        {
+            image.2 |= !text.trim().is_empty();
+        }
         if let Event::Text(text) = &event {
             self.text(text, range.clone());
             if self.code_depth == 0 {
@@ -344,6 +352,8 @@ impl<'a, 'd> Walker<'a, 'd> {
                 id,
             } => {
                 self.image(&dest_url, &range);
+                self.images
+                    .push((self.span(&range), dest_url.to_string(), false));
                 self.push_md(Event::Start(Tag::Image {
                     link_type,
                     dest_url,
@@ -401,6 +411,7 @@ impl<'a, 'd> Walker<'a, 'd> {
                 }
                 return;
             }
+            TagEnd::Image => self.end_image(),
             TagEnd::FootnoteDefinition => {
                 if let Some(def) = self.footnote.take() {
                     self.body.footnotes.push(def);
@@ -553,6 +564,20 @@ impl<'a, 'd> Walker<'a, 'd> {
             heading,
             has_text,
         });
+    }
+
+    /// An image without alternative text is a warning: screen readers and the PDF's tags
+    /// have nothing else to say of it. Kind: `image-without-alt`.
+    fn end_image(&mut self) {
+        let Some((span, dest, false)) = self.images.pop() else {
+            return;
+        };
+        let message = format!("image `{dest}` has no alternative text");
+        let diag = Diagnostic::warning(Code::ImageWithoutAlt, self.file, span, message)
+            .with_help(format!(
+                "say what it shows between the brackets, as in `![A map of the region]({dest})`; screen readers read it, and the page shows it if the image is missing"
+            ));
+        self.diags.push(diag);
     }
 
     fn image(&mut self, dest: &str, range: &Range<usize>) {
