@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::support::{files_under, Fixture};
+use crate::support::{copy_tree, files_under, repo, Fixture};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -218,22 +218,19 @@ return { hash: location.hash, exists: !!n, top: n ? n.getBoundingClientRect().to
 
 #[test]
 fn no_page_scrolls_sideways_on_a_phone_screen() {
-    let site = BuiltSite::sample();
-    let server = StaticServer::start(site.dir());
     let browser = Browser::start();
     browser.post("window/rect", json!({ "width": 390, "height": 844 }));
-
     let mut failures = Vec::new();
-    for page in files_under(&site.dir())
-        .iter()
-        .filter(|f| f.ends_with(".html"))
-    {
-        browser.open(&server.url(page));
-        let widths = browser.script(
-            "return { page: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth };",
-        );
-        if widths["page"].as_f64() > widths["viewport"].as_f64() {
-            failures.push(format!("{page}: {widths}"));
+    for site in [BuiltSite::sample(), BuiltSite::constructs(&[])] {
+        let server = StaticServer::start(site.dir());
+        for page in site.pages() {
+            browser.open(&server.url(&page));
+            let widths = browser.script(
+                "return { page: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth };",
+            );
+            if widths["page"].as_f64() > widths["viewport"].as_f64() {
+                failures.push(format!("{page}: {widths}"));
+            }
         }
     }
     assert!(
@@ -244,27 +241,53 @@ fn no_page_scrolls_sideways_on_a_phone_screen() {
 }
 
 /// The sample content, built (site only) into a temporary folder.
-struct BuiltSite {
+pub struct BuiltSite {
     fixture: Fixture,
 }
 
 impl BuiltSite {
-    fn sample() -> BuiltSite {
-        let fixture = Fixture::sample();
-        let run = fixture.run(&["build", "--site"]);
+    pub fn sample() -> BuiltSite {
+        BuiltSite::of(Fixture::sample(), &[])
+    }
+
+    /// `tests/fixtures/constructs`: every construct of the format, restricted material and
+    /// a confidential source included, built with `args` after `build --site`.
+    pub fn constructs(args: &[&str]) -> BuiltSite {
+        let fixture = Fixture::empty();
+        copy_tree(&repo().join("tests/fixtures/constructs"), fixture.root());
+        BuiltSite::of(fixture, args)
+    }
+
+    fn of(fixture: Fixture, args: &[&str]) -> BuiltSite {
+        let mut all = vec!["build", "--site"];
+        all.extend(args);
+        let run = fixture.run(&all);
         assert_eq!(run.code, 0, "build failed:\n{}", run.stderr);
         BuiltSite { fixture }
     }
 
-    fn dir(&self) -> PathBuf {
-        self.fixture.out().join("site")
+    pub fn dir(&self) -> PathBuf {
+        let internal = self.fixture.internal_out().join("site");
+        if internal.is_dir() {
+            internal
+        } else {
+            self.fixture.out().join("site")
+        }
+    }
+
+    /// Every page of the site, as paths relative to it.
+    pub fn pages(&self) -> Vec<String> {
+        files_under(&self.dir())
+            .into_iter()
+            .filter(|f| f.ends_with(".html"))
+            .collect()
     }
 }
 
 /// A static file server on 127.0.0.1 for one folder. Each connection gets a thread, up to
 /// `MAX_WORKERS` at once; beyond that the accepting thread serves it itself, which slows the
 /// next accept instead of refusing anyone. Dropping the server stops it.
-struct StaticServer {
+pub struct StaticServer {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     acceptor: Option<JoinHandle<()>>,
@@ -273,7 +296,7 @@ struct StaticServer {
 const MAX_WORKERS: usize = 8;
 
 impl StaticServer {
-    fn start(root: PathBuf) -> StaticServer {
+    pub fn start(root: PathBuf) -> StaticServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
         let stop = Arc::new(AtomicBool::new(false));
@@ -305,7 +328,7 @@ impl StaticServer {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("http://{}/{path}", self.addr)
     }
 }
@@ -416,7 +439,7 @@ fn content_type(path: &Path) -> &'static str {
 
 /// A chromedriver process and one browser session in it. Dropping it ends the session and
 /// the process, even when an assertion failed.
-struct Browser {
+pub struct Browser {
     agent: ureq::Agent,
     driver: Child,
     session: String,
@@ -426,7 +449,7 @@ struct Browser {
 }
 
 impl Browser {
-    fn start() -> Browser {
+    pub fn start() -> Browser {
         for program in [CHROMEDRIVER, CHROMIUM] {
             assert!(
                 Path::new(program).is_file(),
@@ -522,7 +545,7 @@ impl Browser {
         self.call("GET", &self.command_url(command), None)
     }
 
-    fn post(&self, command: &str, body: Value) -> Value {
+    pub fn post(&self, command: &str, body: Value) -> Value {
         self.call("POST", &self.command_url(command), Some(body))
     }
 
@@ -531,15 +554,15 @@ impl Browser {
     }
 
     /// Navigates and waits for the page's load event.
-    fn open(&self, url: &str) {
+    pub fn open(&self, url: &str) {
         self.post("url", json!({ "url": url }));
     }
 
-    fn script(&self, script: &str) -> Value {
+    pub fn script(&self, script: &str) -> Value {
         self.post("execute/sync", json!({ "script": script, "args": [] }))
     }
 
-    fn script_strings(&self, script: &str) -> Vec<String> {
+    pub fn script_strings(&self, script: &str) -> Vec<String> {
         let value = self.script(script);
         value
             .as_array()

@@ -5,6 +5,7 @@ mod support;
 
 mod browser;
 mod check;
+mod checkers;
 mod cli;
 mod hostile;
 mod incremental;

@@ -236,3 +236,21 @@ pub fn decode_entities(text: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// Where the independent checkers are installed: `CASEFILE_CHECKERS`, or `target/checkers`
+/// of the repository (`.ci/run` installs them there with
+/// `npm install --ignore-scripts --prefix target/checkers vnu-jar axe-core`).
+pub fn checker(file: &str) -> PathBuf {
+    let prefix = std::env::var_os("CASEFILE_CHECKERS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target/checkers"));
+    let path = prefix.join("node_modules").join(file);
+    assert!(
+        path.is_file(),
+        "{} is missing: the checker tests need the W3C Nu HTML Checker and axe-core \
+         (run .ci/run, or `npm install --ignore-scripts --prefix target/checkers vnu-jar axe-core` \
+         and `apt-get install default-jre-headless`)",
+        path.display()
+    );
+    path
+}
