@@ -632,12 +632,20 @@ fn unique_words(folded: &str) -> String {
         .join(" ")
 }
 
-/// Text folded for accent-insensitive search: ASCII, lowercase, single spaces.
+/// Text folded for accent-insensitive search: ASCII, lowercase, single spaces, except the
+/// ñ, which Spanish readers take for a letter of its own (`año` is not `ano`): it stays, in
+/// lower case, and the search script lets a query without ñ find it too.
 pub fn fold(text: &str) -> String {
-    let folded = deunicode::deunicode(text).to_lowercase();
+    // A decomposed ñ (n and a combining tilde) is the same letter.
+    let composed = text.replace("n\u{303}", "ñ").replace("N\u{303}", "ñ");
+    let folded: String = composed
+        .split(['ñ', 'Ñ'])
+        .map(|part| deunicode::deunicode(part).to_lowercase())
+        .collect::<Vec<_>>()
+        .join("ñ");
     let mut out = String::with_capacity(folded.len());
     for word in folded
-        .split(|c: char| !c.is_ascii_alphanumeric())
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == 'ñ'))
         .filter(|w| !w.is_empty())
     {
         if !out.is_empty() {
@@ -646,4 +654,15 @@ pub fn fold(text: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn search_folds_accents_but_keeps_the_enye() {
+        assert_eq!(super::fold("Almoloya de Juárez"), "almoloya de juarez");
+        assert_eq!(super::fold("AÑO Peña Nieto, año"), "año peña nieto año");
+        assert_eq!(super::fold("Pen\u{303}a"), "peña");
+        assert_eq!(super::fold("Ünïcödé ça"), "unicode ca");
+    }
 }
