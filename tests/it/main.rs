@@ -6,6 +6,7 @@ mod support;
 mod browser;
 mod check;
 mod hostile;
+mod i18n;
 mod incremental;
 mod links;
 mod pdf;
