@@ -72,7 +72,7 @@ codes! {
     TooLarge = "too-large", Error, "a file is over the size limit";
     NotUtf8 = "not-utf8", Error, "a text file is not valid UTF-8";
     YamlSyntax = "yaml-syntax", Error, "YAML (front matter, `entities.yaml`, `sources.yaml`) does not parse";
-    TomlSyntax = "toml-syntax", Error, "`casefile.toml` does not parse";
+    TomlSyntax = "toml-syntax", Error, "`casefile.toml` or a `templates/i18n/` table does not parse";
     NoFrontMatter = "no-front-matter", Error, "a dossier does not start with a `---` line";
     UnclosedFrontMatter = "unclosed-front-matter", Error, "a dossier's front matter has no closing `---` line";
     EmptyFrontMatter = "empty-front-matter", Error, "a dossier's front matter holds nothing";
@@ -91,6 +91,8 @@ codes! {
     BadUrl = "bad-url", Error, "a URL that is not an absolute http or https address";
     BadGrade = "bad-grade", Error, "a source grade that is not an Admiralty grade (A1 to F6)";
     BadLang = "bad-lang", Error, "a language that is not a usable BCP 47 tag";
+    LangFallback = "lang-fallback", Warning, "a language casefile has no interface strings for; its pages and PDFs use English words";
+    UnknownString = "unknown-string", Error, "a key in `templates/i18n/LANG.toml` that is not an interface string";
     // Markdown.
     UnsafeLink = "unsafe-link", Warning, "a link to an address that is not http, https, mailto or an anchor; it is shown as text";
     RawHtml = "raw-html", Warning, "raw HTML, which the PDF leaves out";
@@ -109,7 +111,7 @@ codes! {
     ShadowedSource = "shadowed-source", Error, "a local source that reuses the id of a shared one";
     UnknownEntity = "unknown-entity", Error, "a reference to an entity that is not defined";
     NotAnEntity = "not-an-entity", Error, "a dossier id where an entity is expected";
-    UnknownDossier = "unknown-dossier", Error, "a `related` dossier that does not exist";
+    UnknownDossier = "unknown-dossier", Error, "a `related` or `translation_of` dossier that does not exist";
     NotADossier = "not-a-dossier", Error, "an entity id where a dossier is expected";
     UnknownSource = "unknown-source", Error, "a citation of a source that is not defined";
     UnusedSource = "unused-source", Warning, "a source nobody cites";

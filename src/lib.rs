@@ -24,6 +24,7 @@ pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod diagnostics;
+pub mod i18n;
 pub mod incremental;
 pub mod lang;
 pub mod load;

@@ -271,8 +271,15 @@ fn read_image(content: &Path, walked: &Path, path: &Path, label: &str, loaded: &
 }
 
 fn read_templates(root: &Path, loaded: &mut Loaded) {
-    let dir = root.join("templates");
-    let Ok(entries) = fs::read_dir(&dir) else {
+    read_template_dir(root, &root.join("templates"), "", loaded);
+    // The project's interface strings, keyed `i18n/LANG.toml`.
+    let prefix = crate::i18n::OVERRIDE_DIR;
+    read_template_dir(root, &root.join("templates").join(prefix), prefix, loaded);
+}
+
+/// The files directly in `dir`, keyed by `prefix` and their file name.
+fn read_template_dir(root: &Path, dir: &Path, prefix: &str, loaded: &mut Loaded) {
+    let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     let mut paths: Vec<PathBuf> = entries
@@ -287,7 +294,10 @@ fn read_templates(root: &Path, loaded: &mut Loaded) {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            loaded.project.templates.insert(name, file.text);
+            loaded
+                .project
+                .templates
+                .insert(format!("{prefix}{name}"), file.text);
         }
     }
 }

@@ -520,8 +520,9 @@ pub struct TimelineEvent {
 }
 
 /// The text of resolved pieces, for search, metadata and tables of contents: only what the
-/// build publishes (a withheld link reads `[withheld]`), words separated at block ends.
-pub fn plain_text(pieces: &[Piece]) -> String {
+/// build publishes (a withheld link reads `withheld`, `[withheld]` in English), words
+/// separated at block ends.
+pub fn plain_text(pieces: &[Piece], withheld: &str) -> String {
     use pulldown_cmark::TagEnd;
     let mut out = String::new();
     for piece in pieces {
@@ -535,7 +536,7 @@ pub fn plain_text(pieces: &[Piece]) -> String {
                 | TagEnd::TableCell
                 | TagEnd::BlockQuote(_),
             )) => out.push('\n'),
-            Piece::Withheld => out.push_str(WITHHELD),
+            Piece::Withheld => out.push_str(withheld),
             _ => {}
         }
     }
@@ -593,6 +594,9 @@ pub struct Dossier {
     pub timeline: Vec<TimelineEvent>,
     /// Published dossiers that link here (body or `related`).
     pub backlinks: Vec<DossierRef>,
+    /// Published translations: the dossier this one translates and the dossiers that
+    /// translate this one, in site order.
+    pub translations: Vec<Translation>,
     /// Plain text of the body, for search.
     #[serde(skip)]
     pub plain_text: String,
@@ -610,6 +614,17 @@ impl Dossier {
             status: self.status,
         }
     }
+}
+
+/// A published dossier that translates another or is translated by it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Translation {
+    /// Its id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its language (BCP 47).
+    pub lang: String,
 }
 
 /// A published entity that at least one published dossier references.
@@ -675,12 +690,19 @@ pub struct Site {
     pub timeline: Vec<TimelineEvent>,
     /// Position of each dossier in `dossiers`, by id.
     pub dossier_positions: std::collections::BTreeMap<String, usize>,
+    /// The interface strings of every language the project has them for.
+    pub interface: crate::i18n::Interface,
 }
 
 impl Site {
     /// The dossier with this id.
     pub fn dossier(&self, id: &str) -> Option<&Dossier> {
         self.dossier_positions.get(id).map(|&i| &self.dossiers[i])
+    }
+
+    /// The interface words of the site's language (shared pages, the compendium).
+    pub fn words(&self) -> &crate::i18n::Words {
+        self.interface.words(&self.config.lang)
     }
 
     /// The newest date in the content (`updated` or `date`): what "as of" means for the whole

@@ -1,5 +1,10 @@
 // Client-side search over the index built at build time (assets/search-index.js).
-// Accent-insensitive: "juarez" finds "Juárez". No server, works from file://.
+// Accent-insensitive: "juarez" finds "Juárez". The ñ is a letter of its own, as Spanish
+// readers expect: a query with ñ finds only ñ ("año" does not find "ano"), a query without
+// it finds both ("pena" finds "Peña"). No server, works from file://.
+// Messages come from the search form's data-none, data-one and data-many attributes, in the
+// page's language. The index page's language filter (#lang-filter) shows only the cards of
+// one language.
 (function () {
   "use strict";
   var input = document.getElementById("search-input");
@@ -14,8 +19,17 @@
   var root = document.body.getAttribute("data-root") || "";
 
   function fold(text) {
-    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
-      .replace(/[^a-z0-9]+/g, " ").trim();
+    return text.normalize("NFC").toLowerCase().replace(/ñ/g, "\uE000")
+      .normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/\uE000/g, "ñ")
+      .replace(/[^a-z0-9ñ]+/g, " ").trim();
+  }
+
+  // The index's words with ñ read as n, for queries typed without ñ.
+  index.forEach(function (entry) { entry.kn = entry.k.replace(/ñ/g, "n"); });
+
+  var form = input.form;
+  function message(name, fallback) {
+    return (form && form.getAttribute("data-" + name)) || fallback;
   }
 
   function search(query) {
@@ -23,12 +37,16 @@
     if (words.length === 0) { return []; }
     var hits = [];
     index.forEach(function (entry) {
-      var haystack = " " + entry.k + " ";
+      var exact = " " + entry.k + " ";
+      var loose = " " + entry.kn + " ";
       var title = fold(entry.t);
+      var looseTitle = title.replace(/ñ/g, "n");
       var score = 0;
       for (var i = 0; i < words.length; i++) {
+        var precise = words[i].indexOf("ñ") !== -1;
+        var haystack = precise ? exact : loose;
         if (haystack.indexOf(words[i]) === -1) { return; }
-        score += title.indexOf(words[i]) === -1 ? 1 : 5;
+        score += (precise ? title : looseTitle).indexOf(words[i]) === -1 ? 1 : 5;
         if (haystack.indexOf(" " + words[i] + " ") !== -1) { score += 1; }
       }
       hits.push({ entry: entry, score: score });
@@ -44,12 +62,13 @@
   function show(hits, query) {
     list.textContent = "";
     if (!query.trim()) { list.hidden = true; announce(""); return; }
-    announce(hits.length === 0 ? "No dossier matches." :
-      hits.length + (hits.length === 1 ? " dossier matches." : " dossiers match."));
+    var none = message("none", "No dossier matches.");
+    announce(hits.length === 0 ? none : hits.length === 1 ? message("one", "1 dossier matches.") :
+      message("many", "{n} dossiers match.").replace("{n}", String(hits.length)));
     if (hits.length === 0) {
-      var none = document.createElement("li");
-      none.textContent = "No dossier matches.";
-      list.appendChild(none);
+      var empty = document.createElement("li");
+      empty.textContent = none;
+      list.appendChild(empty);
     }
     hits.forEach(function (hit) {
       var li = document.createElement("li");
@@ -80,4 +99,16 @@
   input.addEventListener("focus", function () {
     if (input.value.trim()) { show(search(input.value), input.value); }
   });
+
+  // The index's language filter: only the cards of the chosen language stay visible.
+  var filter = document.getElementById("lang-filter");
+  if (filter) {
+    filter.addEventListener("change", function () {
+      var cards = document.querySelectorAll(".cards .card[data-lang]");
+      for (var i = 0; i < cards.length; i++) {
+        var lang = cards[i].getAttribute("data-lang");
+        cards[i].hidden = filter.value !== "" && lang !== filter.value;
+      }
+    });
+  }
 })();

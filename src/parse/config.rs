@@ -48,6 +48,16 @@ pub fn parse(file: &str, text: &str, diags: &mut Vec<Diagnostic>) -> Config {
     config
 }
 
+/// The span of the `lang` value in `casefile.toml`, if it is there and the file parses.
+pub fn lang_span(text: &str) -> Option<Range<usize>> {
+    let (table, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        return None;
+    }
+    let value = table.get_ref().get("lang")?;
+    Some(value.span())
+}
+
 /// Checks a base URL (`base_url` here, or `--base-url` on the command line) and ends it with
 /// `/`, so that templates can append page paths to it.
 pub fn base_url(url: &str) -> Result<String, String> {

@@ -27,6 +27,7 @@ pub const FIELDS: &[&str] = &[
     "sources",
     "related",
     "timeline",
+    "translation_of",
     "extra",
 ];
 
@@ -54,8 +55,8 @@ pub struct DossierMeta {
     pub draft: bool,
     /// Authors.
     pub authors: Vec<String>,
-    /// Language.
-    pub lang: Option<String>,
+    /// Language, with the span of its value.
+    pub lang: Option<Spanned<String>>,
     /// Tags.
     pub tags: Vec<Spanned<String>>,
     /// Entities with roles.
@@ -69,6 +70,8 @@ pub struct DossierMeta {
     pub related: Vec<Spanned<String>>,
     /// Timeline.
     pub timeline: Vec<TimelineEntry>,
+    /// The dossier this one translates.
+    pub translation_of: Option<Spanned<String>>,
     /// Free-form data.
     pub extra: serde_json::Value,
     /// The YAML did not parse: every field is unknown (the id is read from its line if it
@@ -248,15 +251,16 @@ fn read_field(ctx: &mut Ctx, meta: &mut DossierMeta, key: &str, value: &Node) {
                 .filter_map(|item| read_timeline(ctx, item))
                 .collect()
         }
+        "translation_of" => meta.translation_of = ctx.id(value, key),
         "extra" => meta.extra = read_extra(ctx, value),
         _ => unreachable!("`entries` only returns known fields"),
     }
 }
 
-fn read_lang(ctx: &mut Ctx, value: &Node) -> Option<String> {
+fn read_lang(ctx: &mut Ctx, value: &Node) -> Option<Spanned<String>> {
     let lang = ctx.string(value, "lang")?;
     match crate::lang::typst_locale(&lang.value) {
-        Ok(_) => Some(lang.value),
+        Ok(_) => Some(lang),
         Err(problem) => {
             let diag = problem.diagnostic(ctx.file, ctx.span(value));
             ctx.diags.push(diag);
@@ -427,6 +431,6 @@ mod tests {
         assert_eq!(m.lang, None);
         let (m, diags) = meta("---\ntitle: T\ndate: 2019\nlang: sr-Latn-RS\n---\n");
         assert!(diags.is_empty(), "{diags:?}");
-        assert_eq!(m.lang.as_deref(), Some("sr-Latn-RS"));
+        assert_eq!(m.lang.map(|l| l.value).as_deref(), Some("sr-Latn-RS"));
     }
 }

@@ -9,7 +9,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use tera::{Context, Tera};
 
-use crate::model::{Dossier, Entity, NoteContent, Site, Source, TimelineEvent};
+use crate::i18n::Words;
+use crate::model::{Date, Dossier, Entity, NoteContent, Site, Source, TimelineEvent};
 use crate::render::markup::{citation_html, to_html, PageLinks};
 use crate::render::template_error;
 
@@ -53,6 +54,7 @@ pub fn templates(overrides: &BTreeMap<String, String>) -> Result<Tera, String> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
+    tera.register_filter("fill", fill);
     let mut all: BTreeMap<&str, &str> = BUILTIN_TEMPLATES.iter().copied().collect();
     for (name, text) in overrides {
         if all.contains_key(name.as_str()) {
@@ -62,6 +64,25 @@ pub fn templates(overrides: &BTreeMap<String, String>) -> Result<Tera, String> {
     tera.add_raw_templates(all.into_iter().collect::<Vec<_>>())
         .map_err(|e| template_error::describe(&e, overrides))?;
     Ok(tera)
+}
+
+/// The `fill` filter: an interface string with its `{name}` placeholders filled in by the
+/// filter's arguments (`{{ t.back_to_note | fill(n=n.number) }}`).
+fn fill(value: &Value, args: &std::collections::HashMap<String, Value>) -> tera::Result<Value> {
+    let mut text = value
+        .as_str()
+        .ok_or_else(|| tera::Error::msg("`fill` takes text"))?
+        .to_string();
+    // Placeholders are distinct, so the order of filling does not matter.
+    #[allow(clippy::iter_over_hash_type)]
+    for (name, arg) in args {
+        let with = match arg {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        text = text.replace(&format!("{{{name}}}"), &with);
+    }
+    Ok(Value::String(text))
 }
 
 /// Escapes text for HTML content and quoted attributes. Tera's default also escapes `/`,
@@ -210,18 +231,31 @@ pub fn page_job(site: &Site, shared: &SharedContext, options: SiteOptions, page:
     };
     // Every link is relative, the 404 page's too (the format requires it); a host that
     // serves it for a nested address shows it unstyled.
+    // A dossier's page is in the dossier's language; every other page in the site's.
+    let lang = match page {
+        Page::Dossier(d) => d.lang.as_str(),
+        _ => site.config.lang.as_str(),
+    };
+    let words = site.interface.words(lang);
     let links = PageLinks {
         root: "../".repeat(depth),
+        withheld: words.get("withheld").to_string(),
     };
     let mut context = Context::new();
     context.insert("site", &shared.0);
     context.insert("root", &links.root);
     context.insert("path", &path);
+    context.insert("lang", lang);
+    context.insert("t", words.table());
+    context.insert("alternates", &alternates(page, &links));
     insert_page_values(&mut context, site, options, page, &links);
-    let values = match context.into_json() {
+    let mut values = match context.into_json() {
         Value::Object(values) => values,
         _ => serde_json::Map::new(),
     };
+    for value in values.values_mut() {
+        localize_dates(value, words);
+    }
     PageJob {
         path,
         template,
@@ -266,6 +300,43 @@ pub fn render(
     Ok(html.into_bytes())
 }
 
+/// The `hreflang` alternates of a page: a dossier with published translations lists itself
+/// and each of them; other pages have none.
+fn alternates(page: &Page, links: &PageLinks) -> Vec<Value> {
+    let Page::Dossier(d) = page else {
+        return Vec::new();
+    };
+    if d.translations.is_empty() {
+        return Vec::new();
+    }
+    std::iter::once((&d.id, &d.lang))
+        .chain(d.translations.iter().map(|t| (&t.id, &t.lang)))
+        .map(|(id, lang)| json!({"lang": lang, "href": format!("{}dossiers/{id}/index.html", links.root)}))
+        .collect()
+}
+
+/// Every date among a page's values (an object of exactly `iso` and `display`) made to
+/// read in the page's language: `display` is written by [`Words::date`].
+fn localize_dates(value: &mut Value, words: &Words) {
+    match value {
+        Value::Object(map) => {
+            let date = (map.len() == 2)
+                .then(|| map.get("display").and(map.get("iso")))
+                .flatten()
+                .and_then(Value::as_str)
+                .and_then(Date::parse);
+            match date {
+                Some(date) => {
+                    map.insert("display".into(), Value::String(words.date(&date)));
+                }
+                None => map.values_mut().for_each(|v| localize_dates(v, words)),
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| localize_dates(v, words)),
+        _ => {}
+    }
+}
+
 fn insert_page_values(
     context: &mut Context,
     site: &Site,
@@ -281,6 +352,7 @@ fn insert_page_values(
                 .map(|d| dossier_summary(d, links))
                 .collect();
             context.insert("dossiers", &dossiers);
+            context.insert("languages", &languages(site));
             let entities: Vec<&str> = site.entities.iter().map(|e| e.id.as_str()).collect();
             context.insert("entities", &entities);
             context.insert(
@@ -374,10 +446,35 @@ fn feed_date(date: &crate::model::Date) -> String {
     )
 }
 
+/// The languages of the published dossiers (by primary language, each named in itself), for
+/// the index's filter.
+fn languages(site: &Site) -> Vec<Value> {
+    let primaries: std::collections::BTreeSet<String> = site
+        .dossiers
+        .iter()
+        .map(|d| crate::i18n::primary(&d.lang))
+        .collect();
+    primaries
+        .into_iter()
+        .map(|lang| {
+            let name = site.interface.words(&lang).get("language_name").to_string();
+            // A language without a table of its own is named by its code.
+            let name = if site.interface.speaks(&lang) {
+                name
+            } else {
+                lang.clone()
+            };
+            json!({"lang": lang, "name": name})
+        })
+        .collect()
+}
+
 fn dossier_summary(d: &Dossier, links: &PageLinks) -> Value {
     json!({
         "id": d.id,
         "title": d.title,
+        "lang": d.lang,
+        "primary_lang": crate::i18n::primary(&d.lang),
         "date": d.date,
         "feed_date": feed_date(&d.updated.unwrap_or(d.date)),
         "status": d.status,
@@ -433,8 +530,32 @@ fn dossier_context(d: &Dossier, site: &Site, links: &PageLinks, options: SiteOpt
                 .with_pdfs
                 .then(|| format!("{}pdf/{}.pdf", links.root, d.id))),
         );
+        map.insert(
+            "translation_links".into(),
+            translation_links(d, site, links, options),
+        );
     }
     value
+}
+
+/// Links to a dossier's translations, each labelled in the language it leads to ("En
+/// español", "In English").
+fn translation_links(d: &Dossier, site: &Site, links: &PageLinks, options: SiteOptions) -> Value {
+    let list: Vec<Value> = d
+        .translations
+        .iter()
+        .map(|t| {
+            json!({
+                "id": t.id,
+                "title": t.title,
+                "lang": t.lang,
+                "label": site.interface.words(&t.lang).get("read_in"),
+                "href": format!("{}dossiers/{}/index.html", links.root, t.id),
+                "pdf": options.with_pdfs.then(|| format!("{}pdf/{}.pdf", links.root, t.id)),
+            })
+        })
+        .collect();
+    Value::Array(list)
 }
 
 fn timeline(events: &[TimelineEvent], site: &Site, links: &PageLinks) -> Vec<Value> {
@@ -491,7 +612,7 @@ fn search_index(site: &Site) -> String {
                 "t": d.title,
                 "u": format!("dossiers/{}/index.html", d.id),
                 "s": d.summary_text.clone().unwrap_or_default(),
-                "d": d.date.display(),
+                "d": site.words().date(&d.date),
                 "k": unique_words(&fold(&words.join(" "))),
             })
         })
@@ -511,12 +632,20 @@ fn unique_words(folded: &str) -> String {
         .join(" ")
 }
 
-/// Text folded for accent-insensitive search: ASCII, lowercase, single spaces.
+/// Text folded for accent-insensitive search: ASCII, lowercase, single spaces, except the
+/// ñ, which Spanish readers take for a letter of its own (`año` is not `ano`): it stays, in
+/// lower case, and the search script lets a query without ñ find it too.
 pub fn fold(text: &str) -> String {
-    let folded = deunicode::deunicode(text).to_lowercase();
+    // A decomposed ñ (n and a combining tilde) is the same letter.
+    let composed = text.replace("n\u{303}", "ñ").replace("N\u{303}", "ñ");
+    let folded: String = composed
+        .split(['ñ', 'Ñ'])
+        .map(|part| deunicode::deunicode(part).to_lowercase())
+        .collect::<Vec<_>>()
+        .join("ñ");
     let mut out = String::with_capacity(folded.len());
     for word in folded
-        .split(|c: char| !c.is_ascii_alphanumeric())
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == 'ñ'))
         .filter(|w| !w.is_empty())
     {
         if !out.is_empty() {
@@ -525,4 +654,15 @@ pub fn fold(text: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn search_folds_accents_but_keeps_the_enye() {
+        assert_eq!(super::fold("Almoloya de Juárez"), "almoloya de juarez");
+        assert_eq!(super::fold("AÑO Peña Nieto, año"), "año peña nieto año");
+        assert_eq!(super::fold("Pen\u{303}a"), "peña");
+        assert_eq!(super::fold("Ünïcödé ça"), "unicode ca");
+    }
 }

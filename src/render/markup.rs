@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
 
-use crate::model::{wording, CiteEntry, LinkTarget, NotePart, Piece, WITHHELD};
+use crate::model::{wording, CiteEntry, LinkTarget, NotePart, Piece};
 
 /// Keeps only harmless markup from raw HTML: no scripts, event handlers or styles, and URLs
 /// only when absolute `http`, `https` or `mailto`, or a `#fragment`.
@@ -40,6 +40,8 @@ pub fn sanitize(html: &str) -> String {
 pub struct PageLinks {
     /// `""` on the site root, `"../../"` on `dossiers/ID/index.html`.
     pub root: String,
+    /// What a link to something the build leaves out reads, in the page's language.
+    pub withheld: String,
 }
 
 impl PageLinks {
@@ -178,7 +180,7 @@ fn push_piece(piece: &Piece, links: &PageLinks, events: &mut Vec<Event<'static>>
             id: CowStr::from(""),
         })),
         Piece::LinkEnd => events.push(Event::End(TagEnd::Link)),
-        Piece::Withheld => events.push(Event::Text(CowStr::from(WITHHELD))),
+        Piece::Withheld => events.push(Event::Text(CowStr::from(links.withheld.clone()))),
     }
 }
 
@@ -259,6 +261,7 @@ mod tests {
             &pieces,
             &PageLinks {
                 root: String::new(),
+                withheld: "[withheld]".to_string(),
             },
         );
         assert!(!html.contains("alert"), "{html}");

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use pulldown_cmark::{CowStr, Event, Tag};
 
+use crate::i18n::Words;
 use crate::model::{CiteEntry, LinkTarget, Note, NoteContent, NotePart, Piece, Source};
 use crate::parse::markdown::{RawCite, RawPiece};
 use crate::resolve::validate::content_path;
@@ -30,6 +31,8 @@ pub struct BodyResolver<'a> {
     published: &'a Published<'a>,
     dossier: usize,
     file: &'a str,
+    /// The words of the text's language, for the wording of its notes.
+    words: &'a Words,
     footnotes: BTreeMap<&'a str, &'a [RawPiece]>,
     numbers: BTreeMap<String, u32>,
     queue: VecDeque<(u32, &'a [RawPiece])>,
@@ -50,6 +53,7 @@ impl<'a> BodyResolver<'a> {
             published,
             dossier,
             file: &parsed.file,
+            words: published.words_of(dossier),
             footnotes,
             numbers: BTreeMap::new(),
             queue: VecDeque::new(),
@@ -63,6 +67,7 @@ impl<'a> BodyResolver<'a> {
             published,
             dossier: usize::MAX,
             file,
+            words: published.interface.words(published.lang),
             footnotes: BTreeMap::new(),
             numbers: BTreeMap::new(),
             queue: VecDeque::new(),
@@ -221,7 +226,11 @@ impl<'a> BodyResolver<'a> {
                 let at = self.published.index.source(self.dossier, &cite.key.value)?;
                 let source = *self.published.source_index.get(&at)?;
                 self.found.cited.push(source);
-                let parts = note_parts(&self.published.sources[source], cite.locator.as_deref());
+                let parts = note_parts(
+                    &self.published.sources[source],
+                    cite.locator.as_deref(),
+                    self.words,
+                );
                 Some(CiteEntry {
                     source: Some(source),
                     parts,
@@ -277,11 +286,11 @@ fn trim_trailing_space(out: &mut Vec<Piece>) {
 
 /// The wording of a citation of `source` with an optional locator: title, authors,
 /// publisher, date, locator, then the URL. A confidential source in a public build says only
-/// "Confidential source".
-pub fn note_parts(source: &Source, locator: Option<&str>) -> Vec<NotePart> {
+/// "Confidential source", in the words of the citing text's language.
+pub fn note_parts(source: &Source, locator: Option<&str>, words: &Words) -> Vec<NotePart> {
     let mut parts = Vec::new();
     if source.anonymous {
-        parts.push(NotePart::Text(source.title.clone()));
+        parts.push(NotePart::Text(words.get("confidential_source").to_string()));
     } else {
         parts.push(NotePart::Title(source.title.clone()));
     }
@@ -290,7 +299,7 @@ pub fn note_parts(source: &Source, locator: Option<&str>) -> Vec<NotePart> {
         details.push(source.authors.join(", "));
     }
     details.extend(source.publisher.clone());
-    details.extend(source.date.map(|d| d.display()));
+    details.extend(source.date.map(|d| words.date(&d)));
     details.extend(locator.map(str::to_string));
     let mut text = String::new();
     for detail in details {

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 
 use crate::diagnostics::{Diagnostic, SourceTexts};
+use crate::i18n::{Interface, Words};
 use crate::load::Project;
 use crate::model::Config;
 use crate::model::*;
@@ -35,6 +36,8 @@ pub struct Checked {
     pub sources: Vec<SourceDef>,
     /// Id lookups.
     pub index: Index,
+    /// The interface strings, the project's own laid over the built-in ones.
+    pub interface: Interface,
     /// Every problem found.
     pub diagnostics: Vec<Diagnostic>,
     /// The texts diagnostics point into.
@@ -55,6 +58,13 @@ pub fn check(project: &Project) -> Checked {
         }
         None => Config::default(),
     };
+    let interface = interface(project, &mut texts, &mut diagnostics);
+    if let Some(file) = &project.config {
+        let span = crate::parse::config::lang_span(&file.text);
+        diagnostics.extend(
+            span.and_then(|span| interface.fallback_warning(&config.lang, &file.label, span)),
+        );
+    }
     let entities = project
         .entities
         .as_ref()
@@ -94,6 +104,12 @@ pub fn check(project: &Project) -> Checked {
             None => unparsed.extend(parse::file_name_id(&file.label)),
         }
     }
+    for dossier in &dossiers {
+        if let Some(lang) = &dossier.meta.lang {
+            let warning = interface.fallback_warning(&lang.value, &dossier.file, lang.span.clone());
+            diagnostics.extend(warning);
+        }
+    }
     let broken = broken(&entities, &sources, &dossiers, unparsed);
     let (entities, sources) = (entities.defs, sources.defs);
     let index = Index::build(
@@ -121,9 +137,27 @@ pub fn check(project: &Project) -> Checked {
         descriptions,
         sources,
         index,
+        interface,
         diagnostics,
         texts,
     }
+}
+
+/// The interface strings, with the project's tables (`templates/i18n/LANG.toml`) read and
+/// checked.
+fn interface(
+    project: &Project,
+    texts: &mut SourceTexts,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Interface {
+    for (name, text) in &project.templates {
+        if name.starts_with(crate::i18n::OVERRIDE_DIR) {
+            texts.insert(&format!("templates/{name}"), text);
+        }
+    }
+    let (interface, diags) = Interface::new(&project.templates);
+    diagnostics.extend(diags);
+    interface
 }
 
 /// What was defined but left out with an error: the ids of broken entries, of dossiers that
@@ -169,6 +203,26 @@ pub struct Published<'a> {
     pub sources: Vec<Source>,
     /// Where each shown source came from.
     pub source_index: BTreeMap<SourceAt, usize>,
+    /// The interface strings.
+    pub interface: &'a Interface,
+    /// The site's language.
+    pub lang: &'a str,
+}
+
+impl Published<'_> {
+    /// The language of a parsed dossier: its own `lang` or the site's.
+    pub fn lang_of(&self, dossier: usize) -> &str {
+        self.parsed[dossier]
+            .meta
+            .lang
+            .as_ref()
+            .map_or(self.lang, |l| l.value.as_str())
+    }
+
+    /// The interface words of a parsed dossier's language.
+    pub fn words_of(&self, dossier: usize) -> &Words {
+        self.interface.words(self.lang_of(dossier))
+    }
 }
 
 /// Builds the model a profile may publish.
@@ -194,6 +248,8 @@ pub fn build_site(checked: &Checked, profile: Profile) -> Site {
         entities,
         sources: Vec::new(),
         source_index: BTreeMap::new(),
+        interface: &checked.interface,
+        lang: &checked.config.lang,
     };
     let (sources, source_index) = shown_sources(checked, &published, profile);
     published.sources = sources;
@@ -209,6 +265,7 @@ pub fn build_site(checked: &Checked, profile: Profile) -> Site {
         .collect();
     built.sort_by(|a, b| b.1.date.cmp(&a.1.date).then_with(|| a.1.id.cmp(&b.1.id)));
     add_backlinks(checked, &mut built);
+    add_translations(&published, &mut built);
     let mut sources = published.sources.clone();
     for (_, dossier, _) in &built {
         for &s in &dossier.sources {
@@ -240,6 +297,41 @@ pub fn build_site(checked: &Checked, profile: Profile) -> Site {
         sources,
         tags,
         timeline,
+        interface: checked.interface.clone(),
+    }
+}
+
+/// Links published translations both ways: a dossier lists the one it translates and the
+/// ones that translate it. A dossier this build leaves out is not named at all.
+fn add_translations(published: &Published, built: &mut [(usize, Dossier, body::Found)]) {
+    let position: BTreeMap<usize, usize> = built
+        .iter()
+        .enumerate()
+        .map(|(pos, (i, _, _))| (*i, pos))
+        .collect();
+    let mut links: Vec<(usize, usize)> = Vec::new();
+    for (pos, (i, _, _)) in built.iter().enumerate() {
+        let Some(original) = &published.parsed[*i].meta.translation_of else {
+            continue;
+        };
+        if let Some(&other) = published_dossier(published, &original.value)
+            .and_then(|d| position.get(&d))
+            .filter(|&&other| other != pos)
+        {
+            links.push((pos, other));
+            links.push((other, pos));
+        }
+    }
+    links.sort();
+    links.dedup();
+    for (from, to) in links {
+        let (_, target, _) = &built[to];
+        let translation = Translation {
+            id: target.id.clone(),
+            title: target.title.clone(),
+            lang: target.lang.clone(),
+        };
+        built[from].1.translations.push(translation);
     }
 }
 
@@ -404,8 +496,9 @@ fn build_dossier(checked: &Checked, published: &Published, i: usize) -> (Dossier
     let reference = dossier_ref(parsed);
     let mut resolver = BodyResolver::new(published, i);
     let body = resolver.body(&parsed.body.pieces);
-    let body_text = plain_text(&body);
-    let body_headings = headings(&body);
+    let words = published.words_of(i);
+    let body_text = plain_text(&body, words.get("withheld"));
+    let body_headings = headings(&body, words.get("withheld"));
     let summary = parsed.summary.as_ref().map(|s| resolver.inline(s));
     let mut timeline: Vec<TimelineEvent> = meta
         .timeline
@@ -441,17 +534,14 @@ fn build_dossier(checked: &Checked, published: &Published, i: usize) -> (Dossier
         updated: meta.updated.as_ref().map(|d| d.value),
         summary_text: summary
             .as_ref()
-            .map(|pieces| plain_text(pieces).trim().to_string()),
+            .map(|pieces| plain_text(pieces, words.get("withheld")).trim().to_string()),
         summary,
         status: reference.status,
         confidence: meta.confidence,
         restricted: meta.classification == Some(Classification::Restricted),
         draft: meta.draft,
         authors: meta.authors.clone(),
-        lang: meta
-            .lang
-            .clone()
-            .unwrap_or_else(|| checked.config.lang.clone()),
+        lang: published.lang_of(i).to_string(),
         tags: meta
             .tags
             .iter()
@@ -480,6 +570,7 @@ fn build_dossier(checked: &Checked, published: &Published, i: usize) -> (Dossier
         sources,
         timeline,
         backlinks: Vec::new(),
+        translations: Vec::new(),
         plain_text: body_text,
         extra: meta.extra.clone(),
     };
@@ -516,7 +607,7 @@ fn timeline_event(
 
 /// The headings of a resolved body with their published text (a withheld link inside a
 /// heading reads `[withheld]` in the table of contents too).
-fn headings(body: &[Piece]) -> Vec<Heading> {
+fn headings(body: &[Piece], withheld: &str) -> Vec<Heading> {
     let mut headings = Vec::new();
     let mut open: Option<(u8, String, usize)> = None;
     for (i, piece) in body.iter().enumerate() {
@@ -534,7 +625,7 @@ fn headings(body: &[Piece]) -> Vec<Heading> {
             }
             Piece::Markdown(pulldown_cmark::Event::End(pulldown_cmark::TagEnd::Heading(_))) => {
                 if let Some((level, anchor, start)) = open.take() {
-                    let text = plain_text(&body[start..i]).trim().to_string();
+                    let text = plain_text(&body[start..i], withheld).trim().to_string();
                     headings.push(Heading {
                         level,
                         text,

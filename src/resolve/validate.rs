@@ -99,6 +99,9 @@ impl Checker<'_> {
         for related in &dossier.meta.related {
             self.dossier_id(related, "related dossier");
         }
+        if let Some(original) = &dossier.meta.translation_of {
+            self.dossier_id(original, "dossier to translate");
+        }
         for entry in &dossier.meta.timeline {
             for source in &entry.sources {
                 self.source(source);

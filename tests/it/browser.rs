@@ -96,6 +96,61 @@ if (!document.querySelector("main h1")) problems.push("no h1 in main");
 return problems;
 "#;
 
+/// The search results' links after typing `query` into a fresh index page (the results list
+/// shows a line without a link when nothing matches).
+fn search_hits(browser: &Browser, start: &str, query: &str) -> Vec<String> {
+    browser.open(start);
+    let input = browser.find("#search-input");
+    browser.post(&format!("element/{input}/value"), json!({ "text": query }));
+    browser.wait_for(&format!("results of {query:?}"), || {
+        let shown = browser.script_strings(
+            "return Array.from(document.querySelectorAll('#search-results li'), li => li.textContent);",
+        );
+        (!shown.is_empty()).then_some(())
+    });
+    browser.script_strings(
+        "return Array.from(document.querySelectorAll('#search-results a'), a => a.href);",
+    )
+}
+
+#[test]
+fn search_keeps_the_enye_and_the_index_filters_by_language() {
+    let site = BuiltSite::sample();
+    let server = StaticServer::start(site.dir());
+    let browser = Browser::start();
+    let start = server.url("index.html");
+    let hope = server.url("dossiers/hope-danos-a-la-inteligencia/index.html");
+    // Typed without the ñ, or with it, "dañina" finds the dossier that says it.
+    for query in ["danina", "dañina", "DAÑINA"] {
+        let hits = search_hits(&browser, &start, query);
+        assert!(hits.contains(&hope), "{query:?} offered {hits:?}");
+    }
+    // A query with ñ finds only ñ: "mexicaño" is not "mexicano", which the dossier says.
+    let hits = search_hits(&browser, &start, "mexicaño");
+    assert!(hits.is_empty(), "\"mexicaño\" offered {hits:?}");
+    assert!(!search_hits(&browser, &start, "mexicano").is_empty());
+
+    browser.open(&start);
+    let visible = |browser: &Browser| {
+        browser.script_strings(
+            "return Array.from(document.querySelectorAll('.card'), c => c.hidden ? '' : c.getAttribute('data-lang'));",
+        )
+    };
+    let all = visible(&browser);
+    assert!(
+        all.contains(&"es".to_string()) && all.contains(&"en".to_string()),
+        "{all:?}"
+    );
+    browser.script(
+        "var f = document.getElementById('lang-filter'); f.value = 'es'; f.dispatchEvent(new Event('change')); return null;",
+    );
+    let shown: Vec<String> = visible(&browser)
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(shown, ["es", "es"], "the filter left {shown:?}");
+}
+
 #[test]
 fn typing_juarez_finds_the_dossier_that_names_juarez() {
     let site = BuiltSite::sample();

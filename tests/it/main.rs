@@ -8,6 +8,7 @@ mod check;
 mod checkers;
 mod cli;
 mod hostile;
+mod i18n;
 mod incremental;
 mod links;
 mod pdf;

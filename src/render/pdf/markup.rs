@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Tag, TagEnd};
 
-use crate::model::{wording, CiteEntry, LinkTarget, Note, NoteContent, NotePart, Piece, WITHHELD};
+use crate::model::{wording, CiteEntry, LinkTarget, Note, NoteContent, NotePart, Piece};
 use crate::render::pdf::world::MEDIA_DIR;
 
 /// Characters after which an unbroken run of text gets a break opportunity.
@@ -78,27 +78,50 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A very long unbroken run (a URL, a hash, pathological input) gets invisible break
-/// opportunities (zero-width spaces): Typst cannot wrap a run without any.
+/// A very long unbroken run (a hash, pathological input) gets invisible break opportunities
+/// (zero-width spaces): Typst cannot wrap a run without any. A URL gets none: Typst breaks
+/// a run after `://` or from `www.` at its punctuation by itself, and a zero-width space
+/// would travel with the URL when a reader copies it.
 fn with_break_opportunities(text: &str) -> std::borrow::Cow<'_, str> {
-    let longest = text
+    let needs = text
         .split(char::is_whitespace)
-        .map(|w| w.chars().count())
-        .max()
-        .unwrap_or(0);
-    if longest < LONGEST_UNBROKEN {
+        .any(|w| w.chars().count() >= LONGEST_UNBROKEN && !is_url_run(w));
+    if !needs {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + text.len() / LONGEST_UNBROKEN * 3);
-    let mut run = 0;
-    for c in text.chars() {
-        run = if c.is_whitespace() { 0 } else { run + 1 };
-        if run > 0 && run % LONGEST_UNBROKEN == 0 {
-            out.push('\u{200B}');
+    let mut rest = text;
+    while !rest.is_empty() {
+        let space = rest.len() - rest.trim_start().len();
+        out.push_str(&rest[..space]);
+        rest = &rest[space..];
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..end];
+        if is_url_run(word) {
+            out.push_str(word);
+        } else {
+            for (i, c) in word.chars().enumerate() {
+                if i > 0 && i % LONGEST_UNBROKEN == 0 {
+                    out.push('\u{200B}');
+                }
+                out.push(c);
+            }
         }
-        out.push(c);
+        rest = &rest[end..];
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// A run of text Typst's line breaker treats as a URL (and breaks at its punctuation).
+fn is_url_run(word: &str) -> bool {
+    word.starts_with("www.") || word.contains("://")
+}
+
+/// A link that prints its URL (without the leading `#`): the text is the URL exactly, with
+/// no break opportunity added (Typst breaks URLs at their punctuation), set by the
+/// template's `url-text` so that it never hyphenates.
+pub fn url_link(url: &str) -> String {
+    format!("link({}, url-text({}))", string(url), string(url))
 }
 
 /// A Typst string literal holding `text`.
@@ -230,7 +253,8 @@ impl<'a> Emitter<'a> {
             }
             Piece::LinkStart(target) => self.link_start(target),
             Piece::LinkEnd => self.link_end(),
-            Piece::Withheld => self.out.push_str(&escape(WITHHELD)),
+            // `t`, the interface words, is bound by the document's preamble.
+            Piece::Withheld => self.out.push_str("#t.withheld;"),
         }
     }
 
@@ -270,7 +294,9 @@ impl<'a> Emitter<'a> {
                 }
                 NotePart::Text(t) => self.out.push_str(&escape(&t)),
                 NotePart::Url(u) => {
-                    let _ = write!(self.out, "#link({})[{}];", string(&u), escape(&u));
+                    self.out.push('#');
+                    self.out.push_str(&url_link(&u));
+                    self.out.push(';');
                 }
             }
         }
@@ -287,7 +313,7 @@ impl<'a> Emitter<'a> {
                     Some(anchor) => heading_label(id, anchor),
                     None => label(&format!("d-{id}")),
                 };
-                let _ = write!(self.out, "#xref({})[", string(&label));
+                let _ = write!(self.out, "#xref({}, t: t)[", string(&label));
                 "];".to_string()
             }
             (Target::Compendium(_), LinkTarget::Entity { id }) => {
@@ -387,14 +413,23 @@ impl<'a> Emitter<'a> {
             Tag::Strikethrough => self.out.push_str("#strike["),
             Tag::Superscript => self.out.push_str("#super["),
             Tag::Subscript => self.out.push_str("#sub["),
-            Tag::Link { dest_url, .. } => {
+            Tag::Link {
+                dest_url,
+                link_type,
+                ..
+            } => {
                 // An in-page `#anchor` may name no heading of the PDF: its text stays, unlinked.
                 if dest_url.starts_with('#') {
                     self.out.push_str("#[");
+                    self.link_ends.push("];".to_string());
+                } else if *link_type == pulldown_cmark::LinkType::Autolink {
+                    // `<https://…>` prints its URL: as a URL, never hyphenated.
+                    let _ = write!(self.out, "#link({})[#url-text[", string(dest_url));
+                    self.link_ends.push("]];".to_string());
                 } else {
                     let _ = write!(self.out, "#link({})[", string(dest_url));
+                    self.link_ends.push("];".to_string());
                 }
-                self.link_ends.push("];".to_string());
             }
             Tag::Image { dest_url, .. } => {
                 self.image_alt = Some((dest_url.to_string(), String::new()))

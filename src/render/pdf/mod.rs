@@ -20,6 +20,7 @@ use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::diagnostics::Diagnostic;
+use crate::i18n::Words;
 use crate::model::PdfStandard as Standard;
 use crate::model::{Date, Dossier, Site, Source};
 use markup::{escape, label, string, Emitter, Target};
@@ -324,9 +325,7 @@ fn preamble(site: &Site, info: &DocumentInfo) -> String {
     } else {
         authors
     };
-    // Every tag in the model was checked by `typst_locale` when it was read; the default
-    // only serves a site assembled without that check.
-    let locale = crate::lang::typst_locale(lang).unwrap_or_default();
+    let locale = locale(lang);
     let date = datetime(date).map_or("auto".to_string(), |_| {
         format!(
             "datetime(year: {}, month: {}, day: {})",
@@ -337,8 +336,10 @@ fn preamble(site: &Site, info: &DocumentInfo) -> String {
     });
     format!(
         "#import \"/templates/casefile.typ\": *\n\
+         {}\
          #set document(title: {}, author: {}, keywords: {}, date: {date})\n\
-         #show: setup.with(title: {}, running: {}, restricted: {restricted}, lang: {}, region: {}, paper: {})\n",
+         #show: setup.with(title: {}, running: {}, restricted: {restricted}, lang: {}, region: {}, paper: {}, t: t)\n",
+        words_binding(site.interface.words(lang)),
         string(title),
         array(authors.iter().map(|a| string(a))),
         array(keywords.iter().map(|k| string(k))),
@@ -348,6 +349,37 @@ fn preamble(site: &Site, info: &DocumentInfo) -> String {
         opt_str(locale.region.as_deref()),
         string(site.config.pdf.paper.typst_name()),
     )
+}
+
+/// What Typst's `text` takes of a tag. Every tag in the model was checked by `typst_locale`
+/// when it was read; the default only serves a site assembled without that check.
+fn locale(lang: &str) -> crate::lang::TypstLocale {
+    crate::lang::typst_locale(lang).unwrap_or_default()
+}
+
+/// Binds `t` to the interface words of a language for the markup that follows: every call
+/// of the template takes `t: t`.
+fn words_binding(words: &Words) -> String {
+    format!("#let t = {}\n", typst_value(words.table()))
+}
+
+/// A JSON value of the interface table as a Typst value: maps become dictionaries with
+/// string keys, lists arrays, text strings.
+fn typst_value(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) if map.is_empty() => "(:)".to_string(),
+        Value::Object(map) => {
+            let fields: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{}: {}", string(k), typst_value(v)))
+                .collect();
+            format!("({})", fields.join(", "))
+        }
+        Value::Array(items) => array(items.iter().map(typst_value)),
+        Value::String(text) => string(text),
+        other => string(&other.to_string()),
+    }
 }
 
 /// The Typst source of one dossier's briefing.
@@ -369,6 +401,7 @@ pub fn briefing_source(site: &Site, d: &Dossier) -> String {
 
 /// The parts of a dossier shared by its briefing and its chapter of the compendium.
 fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String {
+    let words = site.interface.words(&d.lang);
     let mut out = String::new();
     let title_label = match target {
         Target::Briefing => String::new(),
@@ -381,12 +414,12 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
     });
     let _ = writeln!(
         out,
-        "#dossier-head(title: [#heading(level: {level})[{}]{title_label}], status: {}, confidence: {}, date: {}, updated: {}, authors: {}, summary: {summary}, restricted: {}, draft: {})",
+        "#dossier-head(title: [#heading(level: {level})[{}]{title_label}], status: {}, confidence: {}, date: {}, updated: {}, authors: {}, summary: {summary}, restricted: {}, draft: {}, t: t)",
         escape(&d.title),
         string(d.status.as_str()),
         opt_str(d.confidence.map(|c| c.as_str())),
-        string(&d.date.display()),
-        opt_str(d.updated.map(|u| u.display()).as_deref()),
+        string(&words.date(&d.date)),
+        opt_str(d.updated.map(|u| words.date(&u)).as_deref()),
         array(d.authors.iter().map(|a| string(a))),
         d.restricted,
         d.draft,
@@ -406,7 +439,7 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
             .map_or("none".to_string(), |r| format!("[{}]", escape(r)));
         format!(
             "(name: {name}, kind: {}, role: {role})",
-            string(&e.kind.as_str().replace('-', " "))
+            string(words.get(&format!("entity_kind.{}", e.kind.as_str())))
         )
     });
     let related = d.related.iter().map(|r| match target {
@@ -417,9 +450,10 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
             escape(&r.title)
         ),
     });
+    out.push_str(&translation_links(site, d, target));
     let _ = writeln!(
         out,
-        "#facts(entities: {}, tags: {}, related: {})",
+        "#facts(entities: {}, tags: {}, related: {}, t: t)",
         array(entities),
         array(d.tags.iter().map(|t| string(&t.name))),
         array(related)
@@ -429,10 +463,13 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
     out.push_str(&body.finish());
     out.push('\n');
     out.push_str(&markup::later_notes(&d.body, &d.notes, target));
-    let sources = d.sources.iter().map(|&i| source_entry(&site.sources[i]));
+    let sources = d
+        .sources
+        .iter()
+        .map(|&i| source_entry(&site.sources[i], words));
     let _ = writeln!(
         out,
-        "#sources-section({}, level: {})",
+        "#sources-section({}, level: {}, t: t)",
         array(sources),
         level + 1
     );
@@ -441,30 +478,64 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
         em.pieces(&e.event);
         format!(
             "(date: {}, body: [{}])",
-            string(&e.date.display()),
+            string(&words.date(&e.date)),
             em.finish().trim()
         )
     });
     let _ = writeln!(
         out,
-        "#timeline-section({}, level: {})",
+        "#timeline-section({}, level: {}, t: t)",
         array(events),
         level + 1
     );
     out
 }
 
-fn source_entry(s: &Source) -> String {
+/// Links to a dossier's published translations: to their briefings (`ID.pdf` beside this
+/// one) or, in the compendium, to their chapters.
+fn translation_links(site: &Site, d: &Dossier, target: Target) -> String {
+    if d.translations.is_empty() {
+        return String::new();
+    }
+    let items = d.translations.iter().map(|tr| {
+        let link = match target {
+            Target::Briefing => format!(
+                "link({})[#emph[{}]]",
+                string(&format!("{}.pdf", tr.id)),
+                escape(&tr.title)
+            ),
+            Target::Compendium(_) => format!(
+                "xref({}, t: t)[#emph[{}]]",
+                string(&label(&format!("d-{}", tr.id))),
+                escape(&tr.title)
+            ),
+        };
+        format!(
+            "(lang: {}, label: {}, link: [#{link}])",
+            string(&locale(&tr.lang).lang),
+            string(site.interface.words(&tr.lang).get("read_in")),
+        )
+    });
+    format!("#translations({})\n", array(items))
+}
+
+fn source_entry(s: &Source, words: &Words) -> String {
     if s.anonymous {
-        return "(title: [Confidential source], grade: none, details: none)".to_string();
+        return format!(
+            "(title: [{}], grade: none, details: none)",
+            escape(words.get("confidential_source"))
+        );
     }
     let mut details = Vec::new();
-    details.extend(s.kind.map(|k| escape(&k.label())));
+    details.extend(
+        s.kind
+            .map(|k| escape(words.get(&format!("source_kind.{}", k.as_str())))),
+    );
     details.extend(s.publisher.as_deref().map(escape));
-    details.extend(s.date.map(|d| escape(&d.display())));
+    details.extend(s.date.map(|d| escape(&words.date(&d))));
     let mut details = details.join(" · ");
     if let Some(url) = &s.url {
-        let _ = write!(details, " · #link({})[{}]", string(url), escape(url));
+        let _ = write!(details, " · #{}", markup::url_link(url));
     }
     format!(
         "(title: [#emph[{}]], grade: {}, details: {})",

@@ -29,6 +29,7 @@ use typst_layout::PagedDocument;
 
 use super::world::Files;
 use super::{in_parallel, pdf_options, Compiled, EPOCH};
+use crate::i18n::Words;
 use crate::model::Site;
 use part::Part;
 use source::{OverlayPage, Pages};
@@ -217,13 +218,14 @@ fn finish(
     back: &Part,
 ) -> Result<Compiled, String> {
     let back_start = body.pages + 1;
+    let words = site.words();
     let sections: Vec<(&str, usize)> = [
-        ("Timeline of all dossiers", "back-timeline"),
-        ("Index of entities", "back-index"),
-        ("Register of sources", "back-sources"),
+        ("timeline_all", "back-timeline"),
+        ("index_of_entities", "back-index"),
+        ("register_of_sources", "back-sources"),
     ]
     .into_iter()
-    .filter_map(|(name, label)| Some((name, back_start + back.anchors.get(label)?.page)))
+    .filter_map(|(name, label)| Some((words.get(name), back_start + back.anchors.get(label)?.page)))
     .collect();
     let front = part::lay_out(
         "/parts/front.typ",
@@ -241,7 +243,7 @@ fn finish(
     let layout = Layout::new(&placed, front.pages.len(), next);
     let overlay = part::lay_out(
         "/parts/overlay.typ",
-        source::overlay(site, &layout.overlay_pages(&placed)),
+        source::overlay(site, &layout.overlay_pages(&placed, words)),
         files,
         0,
     )?;
@@ -306,19 +308,21 @@ impl Layout {
         index.checked_sub(self.front).map(|i| i + 1)
     }
 
-    fn overlay_pages(&self, placed: &[(&Part, usize)]) -> Vec<OverlayPage> {
+    fn overlay_pages(&self, placed: &[(&Part, usize)], words: &Words) -> Vec<OverlayPage> {
         let body = self.total - self.front;
+        let page = words.get("page");
+        let of = words.get("page_of");
         let mut pages: Vec<OverlayPage> = (0..self.total)
             .map(|i| match i.checked_sub(self.front) {
                 None => OverlayPage {
                     // The cover (the first page) has no footer.
-                    folio: (i > 0).then(|| format!("Page {}", roman(i + 1))),
+                    folio: (i > 0).then(|| format!("{page} {}", roman(i + 1))),
                     numbering: "i",
                     number: None,
                     marks: Vec::new(),
                 },
                 Some(b) => OverlayPage {
-                    folio: Some(format!("Page {} of {body}", b + 1)),
+                    folio: Some(format!("{page} {} {of} {body}", b + 1)),
                     numbering: "1",
                     number: Some(b + 1),
                     marks: Vec::new(),

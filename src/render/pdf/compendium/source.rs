@@ -61,6 +61,7 @@ pub(super) struct Pages<'a> {
 /// The back matter: the merged timeline, the index of entities with the pages that
 /// mention them, and the register of sources.
 pub(super) fn back_matter(site: &Site, pages: &Pages, digits: usize) -> String {
+    let words = site.words();
     let mut out = part_preamble(site, false, &site.config.lang);
     let _ = writeln!(out, "#page-digits.update({digits})");
     out.push_str("#metadata(none)<back-timeline>\n");
@@ -68,21 +69,25 @@ pub(super) fn back_matter(site: &Site, pages: &Pages, digits: usize) -> String {
         let mut em = Emitter::new(Target::Compendium(&e.dossier.id), &[]);
         em.pieces(&e.event);
         format!(
-            "(date: {}, body: [{} #text(fill: muted, size: 8.5pt)[— #link({})[{}] (see p.~{})]])",
-            string(&e.date.display()),
+            "(date: {}, body: [{} #text(fill: muted, size: 8.5pt)[— #link({})[{}] ({}~{})]])",
+            string(&words.date(&e.date)),
             em.finish().trim(),
             string(&format!("casefile:{}", dossier_label(&e.dossier.id))),
             escape(&e.dossier.title),
+            escape(words.get("see_page")),
             number(pages.dossiers.get(&e.dossier.id).copied()),
         )
     });
     let _ = writeln!(
         out,
-        "#timeline-section({}, title: [Timeline of all dossiers], level: 1)",
-        array(events)
+        "#timeline-section({}, title: [{}], level: 1, t: t)",
+        array(events),
+        escape(words.get("timeline_all"))
     );
-    out.push_str(
-        "#pagebreak(weak: true)\n= Index of entities <back-index>\n#set par(justify: false)\n",
+    let _ = writeln!(
+        out,
+        "#pagebreak(weak: true)\n= {} <back-index>\n#set par(justify: false)",
+        escape(words.get("index_of_entities"))
     );
     for e in &site.entities {
         let target = entity_label(&e.id);
@@ -99,18 +104,22 @@ pub(super) fn back_matter(site: &Site, pages: &Pages, digits: usize) -> String {
             out,
             "#index-entry([{}], {}, [{}]) <{target}>",
             escape(&e.name),
-            string(&e.kind.as_str().replace('-', " ")),
+            string(words.get(&format!("entity_kind.{}", e.kind.as_str()))),
             links.join(", "),
         );
     }
-    out.push_str("#pagebreak(weak: true)\n= Register of sources <back-sources>\n");
+    let _ = writeln!(
+        out,
+        "#pagebreak(weak: true)\n= {} <back-sources>",
+        escape(words.get("register_of_sources"))
+    );
     let shown: Vec<String> = site
         .sources
         .iter()
         .filter(|s| !s.anonymous)
-        .map(source_entry)
+        .map(|s| source_entry(s, words))
         .collect();
-    let _ = writeln!(out, "#sources-section({}, level: 2)", array(shown));
+    let _ = writeln!(out, "#sources-section({}, level: 2, t: t)", array(shown));
     out
 }
 
@@ -127,20 +136,25 @@ pub(super) fn front_matter(
 ) -> String {
     let title = &site.config.title;
     let newest = site.last_updated().unwrap_or(EPOCH);
+    let words = site.words();
     let mut out = part_preamble(site, false, &site.config.lang);
     let _ = writeln!(
         out,
-        "#cover(title: [{}], description: {}, count: {}, date: {}, internal: {})",
+        "#cover(title: [{}], description: {}, count: {}, date: {}, internal: {}, t: t)",
         escape(title),
         site.config
             .description
             .as_deref()
             .map_or("none".to_string(), |d| format!("[{}]", escape(d))),
         site.dossiers.len(),
-        string(&newest.display()),
+        string(&words.date(&newest)),
         site.profile.internal
     );
-    out.push_str("#heading(level: 1, outlined: false, bookmarked: true)[Contents]\n");
+    let _ = writeln!(
+        out,
+        "#heading(level: 1, outlined: false, bookmarked: true)[{}]",
+        escape(words.get("contents"))
+    );
     for d in &site.dossiers {
         let _ = writeln!(
             out,
