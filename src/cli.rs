@@ -112,6 +112,10 @@ pub struct ServeArgs {
 /// Options of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// Also run the audit rules of `[audit]` in casefile.toml: uncited paragraphs and list
+    /// items, unarchived and ungraded sources, dossiers resting on weak sources.
+    #[arg(long)]
+    pub audit: bool,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

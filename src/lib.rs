@@ -15,11 +15,14 @@
 //! 5. **Write** ([`write`]): stage everything beside the output folder and swap it in only
 //!    when all of it succeeded.
 //!
+//! `casefile check --audit` adds the editorial rules of [`audit`] to step 3's checks.
+//!
 //! Problems are [`diagnostics::Diagnostic`] values collected along the way and reported all
 //! at once.
 
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod audit;
 pub mod cache;
 pub mod cli;
 pub mod cmd;

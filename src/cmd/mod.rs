@@ -56,7 +56,7 @@ fn run_command(cli: Cli) -> Exit {
         .clone()
         .unwrap_or_else(|| default_out(&root, internal));
     match cli.command {
-        Command::Check(args) => check::run(&root, &out, args.format),
+        Command::Check(args) => check::run(&root, &out, &args),
         Command::Build(args) => build::run(&root, &out, &args),
         Command::Serve(args) => serve::run(&root, &out, &args),
         Command::New { id } => new::run(&root, &id),
