@@ -42,6 +42,9 @@ pub enum Command {
     },
     /// Build the site, serve it to this machine only and rebuild when the project changes.
     Serve(ServeArgs),
+    /// Write data for other tools (FollowTheMoney, CSL-JSON, timeline CSV and JSON, the
+    /// resolved model) under ROOT/output/export, with the same profile rules as a build.
+    Export(ExportArgs),
     /// Create a new project with a sample dossier.
     Init {
         /// The folder to create.
@@ -107,6 +110,21 @@ pub struct ServeArgs {
     /// casefile.toml.
     #[arg(long, value_name = "URL", value_parser = crate::parse::config::base_url)]
     pub base_url: Option<String>,
+}
+
+/// Options of `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Include restricted material and identify confidential sources; writes to
+    /// ROOT/output-internal/export unless --out says otherwise.
+    #[arg(long)]
+    pub internal: bool,
+    /// Include drafts.
+    #[arg(long)]
+    pub drafts: bool,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 /// Options of `check`.

@@ -6,6 +6,7 @@ mod support;
 mod audit;
 mod browser;
 mod check;
+mod export;
 mod hostile;
 mod incremental;
 mod links;
