@@ -1,5 +1,5 @@
 //! `sources.csl.json`: the sources as a CSL-JSON array, which Zotero, Pandoc (`--citeproc`)
-//! and Typst bibliographies read. An item's `id` is the source's key ([`super::source_key`]):
+//! and other CSL processors read. An item's `id` is the source's key ([`super::source_key`]):
 //! `[@fox-guacamaya-hack]` in Pandoc cites the same source as in casefile.
 //!
 //! An anonymised source (confidential, in a public export) is left out: an entry that may not

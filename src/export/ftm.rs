@@ -137,14 +137,7 @@ fn dossier(dossier: &Dossier, base_url: Option<&str>) -> FtmEntity {
     ftm.add("author", dossier.authors.iter().cloned());
     ftm.add("keywords", dossier.tags.iter().map(|t| t.name.clone()));
     ftm.add("language", ftm_language(&dossier.lang).map(str::to_string));
-    ftm.add(
-        "bodyText",
-        [dossier
-            .plain_text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")],
-    );
+    ftm.add("bodyText", [super::plain_lines(&dossier.plain_text)]);
     ftm.add(
         "sourceUrl",
         base_url.map(|b| format!("{b}dossiers/{}/", dossier.id)),

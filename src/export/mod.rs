@@ -75,11 +75,21 @@ fn pretty(value: &impl serde::Serialize) -> String {
     text
 }
 
-/// Plain text, whitespace collapsed, as exports carry Markdown (a withheld link reads
-/// [`crate::model::WITHHELD`]).
+/// Plain text, as exports carry Markdown: one line per block (paragraph, heading, list
+/// item, table cell), whitespace within a line collapsed; a withheld link reads
+/// [`crate::model::WITHHELD`].
 pub fn plain(pieces: &[crate::model::Piece]) -> String {
-    let text = crate::model::plain_text(pieces);
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    plain_lines(&crate::model::plain_text(pieces))
+}
+
+/// [`plain`] of text that is already plain: whitespace within each line collapsed, empty
+/// lines dropped.
+pub fn plain_lines(text: &str) -> String {
+    text.lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -107,5 +117,13 @@ mod tests {
         };
         assert_eq!(source_key(&anonymous), None);
         assert_eq!(source_reference(&anonymous), CONFIDENTIAL);
+    }
+
+    #[test]
+    fn plain_text_keeps_one_line_per_block() {
+        assert_eq!(
+            plain_lines("Title\n  two   words \n\n\nend\n"),
+            "Title\ntwo words\nend"
+        );
     }
 }

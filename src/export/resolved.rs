@@ -252,11 +252,7 @@ fn dossier<'a>(site: &'a Site, d: &'a Dossier) -> DossierOut<'a> {
             .collect(),
         backlinks: d.backlinks.iter().map(|b| b.id.as_str()).collect(),
         headings: &d.headings,
-        text: d
-            .plain_text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
+        text: super::plain_lines(&d.plain_text),
         extra: site.profile.internal.then_some(&d.extra),
     }
 }
