@@ -55,10 +55,13 @@ pub struct Uncited {
 }
 
 /// Words that make a heading introduce open questions rather than claims, English and
-/// Spanish, matched as whole words of the heading with accents folded. Plurals only: "The gap
-/// the report describes" is a finding, "Gaps and caveats" a list of what is not known.
+/// Spanish, matched as whole words of the heading with accents folded. Plurals only, but for
+/// "question": "The gap the report describes" is a finding, "Gaps and caveats" a list of
+/// what is not known.
 const QUESTIONS_HEADING_WORDS: &[&str] = &[
+    "question",
     "questions",
+    "pregunta",
     "gaps",
     "caveats",
     "unknowns",
@@ -415,6 +418,7 @@ mod tests {
             "Preguntas abiertas",
             "Lagunas y salvedades",
             "Unknowns",
+            "One open question",
         ] {
             assert!(is_questions_heading(heading), "{heading}");
         }
@@ -422,7 +426,7 @@ mod tests {
             "What the report says",
             "Assessment",
             "The gap the report describes",
-            "A question of jurisdiction",
+            "Unknown soldier",
         ] {
             assert!(!is_questions_heading(heading), "{heading}");
         }
