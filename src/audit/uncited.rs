@@ -92,7 +92,7 @@ pub fn find(body: &Body) -> Vec<Uncited> {
         .map(|f| f.label.value.as_str())
         .collect();
     let mut walk = Walk {
-        spans: body.blocks.iter().cloned().collect(),
+        spans: body.block_starts.iter().cloned().collect(),
         citing,
         ..Walk::default()
     };

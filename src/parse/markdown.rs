@@ -107,7 +107,7 @@ pub struct Body {
     pub images: Vec<Spanned<String>>,
     /// Where each paragraph, list item and block quote of the flow starts: the index of its
     /// `Start` piece in `pieces`, with its span in the file (for the audit's diagnostics).
-    pub blocks: Vec<(usize, Range<usize>)>,
+    pub block_starts: Vec<(usize, Range<usize>)>,
 }
 
 fn options() -> Options {
@@ -296,7 +296,7 @@ impl<'a, 'd> Walker<'a, 'd> {
         {
             let index = self.current_len();
             let span = self.span(&range);
-            self.body.blocks.push((index, span));
+            self.body.block_starts.push((index, span));
         }
         match tag {
             // `{#own-id}` sets the anchor; classes and other attributes (`onclick=…`) are
