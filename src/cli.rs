@@ -23,7 +23,8 @@ pub struct GlobalArgs {
     /// The project folder.
     #[arg(long, global = true, default_value = ".", value_name = "DIR")]
     pub root: PathBuf,
-    /// Where output goes (default: ROOT/output, or ROOT/output-internal with --internal).
+    /// Where output goes (default: ROOT/output, or ROOT/output-internal with --internal; for
+    /// export, export/ inside them).
     #[arg(long, global = true, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
