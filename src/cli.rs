@@ -24,7 +24,8 @@ pub struct GlobalArgs {
     /// The project folder.
     #[arg(long, global = true, default_value = ".", value_name = "DIR")]
     pub root: PathBuf,
-    /// Where output goes (default: ROOT/output, or ROOT/output-internal with --internal).
+    /// Where output goes (default: ROOT/output, or ROOT/output-internal with --internal; for
+    /// export, export/ inside them).
     #[arg(long, global = true, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
@@ -43,6 +44,9 @@ pub enum Command {
     },
     /// Build the site, serve it to this machine only and rebuild when the project changes.
     Serve(ServeArgs),
+    /// Write data for other tools (FollowTheMoney, CSL-JSON, timeline CSV and JSON, the
+    /// resolved model) under ROOT/output/export, with the same profile rules as a build.
+    Export(ExportArgs),
     /// Create a new project with a sample dossier.
     Init {
         /// The folder to create.
@@ -121,9 +125,28 @@ pub struct ServeArgs {
     pub base_url: Option<String>,
 }
 
+/// Options of `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Include restricted material and identify confidential sources; writes to
+    /// ROOT/output-internal/export unless --out says otherwise.
+    #[arg(long)]
+    pub internal: bool,
+    /// Include drafts.
+    #[arg(long)]
+    pub drafts: bool,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
 /// Options of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// Also run the audit rules of `[audit]` in casefile.toml: uncited paragraphs and list
+    /// items, unarchived and ungraded sources, dossiers resting on weak sources.
+    #[arg(long)]
+    pub audit: bool,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

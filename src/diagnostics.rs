@@ -46,7 +46,8 @@ macro_rules! codes {
                 }
             }
 
-            /// The severity every diagnostic of this kind has.
+            /// The severity every diagnostic of this kind has; for an audit rule, the
+            /// default, which `[audit]` may raise to an error.
             pub fn severity(self) -> Severity {
                 match self {
                     $(Code::$variant => Severity::$severity,)*
@@ -120,6 +121,11 @@ codes! {
     UnknownHeading = "unknown-heading", Error, "a `[[id#heading]]` link to a heading the dossier does not have";
     ImageOutsideContent = "image-outside-content", Error, "an image path that leaves `content/`";
     ImageNotFound = "image-not-found", Error, "an image that does not exist";
+    // The audit (`check --audit`); `[audit]` in `casefile.toml` sets each rule's level.
+    AuditUncited = "audit-uncited", Warning, "`check --audit`: a body paragraph, list item or block quote that cites no source (`[audit] uncited`)";
+    AuditUnarchived = "audit-unarchived", Warning, "`check --audit`: a cited source with a `url` but no `archive_url` (`[audit] unarchived`)";
+    AuditUngraded = "audit-ungraded", Warning, "`check --audit`: a cited source with no `grade` (`[audit] ungraded`)";
+    AuditWeak = "audit-weak", Warning, "`check --audit`: a dossier whose every citation is to a source graded D–F or 4–6 (`[audit] weak`)";
     // Laying out PDFs.
     PdfTypstWarning = "pdf-typst-warning", Warning, "Typst warned while laying out a PDF (a document that did not converge, an unknown font, …)";
     PdfMissingGlyph = "pdf-missing-glyph", Warning, "a PDF shows characters that no embedded font can draw";

@@ -15,15 +15,21 @@
 //! 5. **Write** ([`write`]): stage everything beside the output folder and swap it in only
 //!    when all of it succeeded.
 //!
+//! `casefile check --audit` adds the editorial rules of [`audit`] to step 3's checks, and
+//! `casefile export` writes step 3's model as data for other tools ([`export`]), through
+//! step 5.
+//!
 //! Problems are [`diagnostics::Diagnostic`] values collected along the way and reported all
 //! at once.
 
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod audit;
 pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod diagnostics;
+pub mod export;
 pub mod i18n;
 pub mod incremental;
 pub mod lang;

@@ -44,6 +44,40 @@ pub struct PdfConfig {
     pub standard: PdfStandard,
 }
 
+/// What an audit rule of `casefile check --audit` does with what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuditLevel {
+    /// The rule is not run.
+    Off,
+    /// Findings are warnings (the default).
+    #[default]
+    Warn,
+    /// Findings are errors: `check --audit` exits 1.
+    Error,
+}
+
+impl AuditLevel {
+    /// Every level with its spelling in `casefile.toml`.
+    pub const ALL: &'static [(&'static str, AuditLevel)] = &[
+        ("off", AuditLevel::Off),
+        ("warn", AuditLevel::Warn),
+        ("error", AuditLevel::Error),
+    ];
+}
+
+/// The `[audit]` section: the level of each rule of `casefile check --audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AuditConfig {
+    /// A paragraph or list item of a body with no citation.
+    pub uncited: AuditLevel,
+    /// A cited source with a `url` but no `archive_url`.
+    pub unarchived: AuditLevel,
+    /// A cited source with no `grade`.
+    pub ungraded: AuditLevel,
+    /// A dossier whose every citation is to a low-graded source.
+    pub weak: AuditLevel,
+}
+
 /// All site settings, defaults filled in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -59,6 +93,8 @@ pub struct Config {
     pub base_url: Option<String>,
     /// PDF settings.
     pub pdf: PdfConfig,
+    /// Levels of the audit rules.
+    pub audit: AuditConfig,
 }
 
 impl Default for Config {
@@ -73,6 +109,7 @@ impl Default for Config {
                 paper: Paper::A4,
                 standard: PdfStandard::None,
             },
+            audit: AuditConfig::default(),
         }
     }
 }

@@ -277,7 +277,7 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
                 fingerprint,
                 files,
             };
-            commit(staging, manifest, options, previous.as_ref())
+            commit(staging, manifest, options, previous.as_ref(), out)
                 .map_err(|err| (Exit::Failure, vec![cannot_write(out, &err)]))
         }
     };
@@ -301,19 +301,28 @@ fn cannot_write(out: &Path, err: &std::io::Error) -> String {
 
 /// Writes the manifest and swaps the new output in. A part not rebuilt is kept only if the
 /// same profile made it: a public `--site` build must not keep the PDFs of an internal build.
+/// So is the folder `casefile export` writes into by default (`export/`).
 fn commit(
     staging: write::Staging,
     mut manifest: Manifest,
     options: &BuildOptions,
     previous: Option<&Manifest>,
+    out: &Path,
 ) -> std::io::Result<()> {
-    let carry_over: &[&str] = match (options.site, options.pdf, previous.is_some()) {
-        (true, false, true) => &["pdf"],
-        (false, true, true) => &["site"],
-        _ => &[],
+    let mut carry_over: Vec<&str> = match (options.site, options.pdf, previous.is_some()) {
+        (true, false, true) => vec!["pdf"],
+        (false, true, true) => vec!["site"],
+        _ => Vec::new(),
     };
+    let export = out
+        .join(crate::export::EXPORT_DIR)
+        .join(crate::export::EXPORT_MARKER);
+    let exported_by = std::fs::read_to_string(export).unwrap_or_default();
+    if exported_by.trim() == manifest.profile {
+        carry_over.push(crate::export::EXPORT_DIR);
+    }
     // What is carried over keeps its keys, so the next build can keep it too.
-    for part in carry_over {
+    for part in &carry_over {
         let prefix = format!("{part}/");
         for (rel, key) in previous.iter().flat_map(|m| &m.files) {
             if rel.starts_with(&prefix) {
@@ -322,7 +331,7 @@ fn commit(
         }
     }
     staging.write(write::PROFILE_MARKER, manifest.to_json().as_bytes())?;
-    staging.commit(carry_over)
+    staging.commit(&carry_over)
 }
 
 fn summary(

@@ -1,19 +1,26 @@
-//! `casefile check`: validate only.
+//! `casefile check`: validate only; with `--audit`, also the editorial rules of `[audit]`.
 
 use std::path::Path;
 
 use super::{check_out_dir, denied_warnings, fail, report, Exit};
 use crate::cli::{CheckArgs, Format};
 
-/// Loads and checks the project, prints every diagnostic.
+/// Loads and checks the project (and audits it with `--audit`), prints every diagnostic.
 pub fn run(root: &Path, out: &Path, args: &CheckArgs) -> Exit {
-    let format = args.format;
     if let Err(message) = check_out_dir(root, out) {
         return fail(&message);
     }
-    let outcome = crate::check(root);
-    report(&outcome.diagnostics, &outcome.texts, format);
-    if format == Format::Human && outcome.diagnostics.is_empty() {
+    let mut outcome = crate::check(root);
+    if args.audit {
+        if let Some(checked) = &outcome.checked {
+            outcome
+                .diagnostics
+                .extend(crate::audit::audit(checked, &outcome.texts));
+            crate::diagnostics::sort(&mut outcome.diagnostics);
+        }
+    }
+    report(&outcome.diagnostics, &outcome.texts, args.format);
+    if args.format == Format::Human && outcome.diagnostics.is_empty() {
         if let Some(checked) = &outcome.checked {
             eprintln!(
                 "checked {} dossiers, {} entities and {} shared sources: no problems",

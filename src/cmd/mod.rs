@@ -3,6 +3,7 @@
 pub mod build;
 pub mod check;
 pub mod emit;
+pub mod export;
 pub mod help;
 pub mod init;
 pub mod new;
@@ -49,17 +50,22 @@ fn run_command(cli: Cli) -> Exit {
     let internal = match &cli.command {
         Command::Build(args) => args.internal,
         Command::Serve(args) => args.internal,
+        Command::Export(args) => args.internal,
         _ => false,
     };
     let out = cli
         .global
         .out
         .clone()
-        .unwrap_or_else(|| default_out(&root, internal));
+        .unwrap_or_else(|| match &cli.command {
+            Command::Export(_) => default_out(&root, internal).join(crate::export::EXPORT_DIR),
+            _ => default_out(&root, internal),
+        });
     match cli.command {
         Command::Check(args) => check::run(&root, &out, &args),
         Command::Build(args) => build::run(&root, &out, &args),
         Command::Serve(args) => serve::run(&root, &out, &args),
+        Command::Export(args) => export::run(&root, &out, &args),
         Command::New { id } => new::run(&root, &id),
         Command::Init { dir } => init::run(&dir),
         Command::Completions { shell } => help::completions(shell),

@@ -7,13 +7,22 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Config, Paper, PdfConfig, PdfStandard};
+use crate::model::{AuditConfig, AuditLevel, Config, Paper, PdfConfig, PdfStandard};
 
 /// The file name of the settings file in a project root.
 pub const FILE_NAME: &str = "casefile.toml";
 
-const TOP_KEYS: &[&str] = &["title", "description", "lang", "authors", "base_url", "pdf"];
+const TOP_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "lang",
+    "authors",
+    "base_url",
+    "pdf",
+    "audit",
+];
 const PDF_KEYS: &[&str] = &["paper", "standard"];
+const AUDIT_KEYS: &[&str] = &["uncited", "unarchived", "ungraded", "weak"];
 
 /// Parses `casefile.toml`. `file` is the label used in diagnostics. Problems are pushed to
 /// `diags`; whatever is valid is kept, the rest falls back to defaults.
@@ -42,6 +51,7 @@ pub fn parse(file: &str, text: &str, diags: &mut Vec<Diagnostic>) -> Config {
             "authors" => reader.strings(value).map(|v| config.authors = v),
             "base_url" => reader.base_url(value).map(|v| config.base_url = Some(v)),
             "pdf" => reader.pdf(value).map(|v| config.pdf = v),
+            "audit" => reader.audit(value).map(|v| config.audit = v),
             _ => reader.unknown(key, TOP_KEYS),
         };
     }
@@ -195,6 +205,52 @@ impl Reader<'_> {
         Some(pdf)
     }
 
+    fn audit(&mut self, value: &Spanned<DeValue>) -> Option<AuditConfig> {
+        let DeValue::Table(table) = value.get_ref() else {
+            self.error(
+                Code::WrongType,
+                value.span(),
+                "expected a table `[audit]`".to_string(),
+            );
+            return None;
+        };
+        let mut audit = AuditConfig::default();
+        for (key, value) in table.iter() {
+            let rule = match key.get_ref().as_ref() {
+                "uncited" => &mut audit.uncited,
+                "unarchived" => &mut audit.unarchived,
+                "ungraded" => &mut audit.ungraded,
+                "weak" => &mut audit.weak,
+                _ => {
+                    self.unknown(key, AUDIT_KEYS);
+                    continue;
+                }
+            };
+            if let Some(level) = self.audit_level(key.get_ref().as_ref(), value) {
+                *rule = level;
+            }
+        }
+        Some(audit)
+    }
+
+    fn audit_level(&mut self, key: &str, value: &Spanned<DeValue>) -> Option<AuditLevel> {
+        let written = self.string(value)?;
+        let level = AuditLevel::ALL
+            .iter()
+            .find(|(name, _)| *name == written)
+            .map(|(_, level)| *level);
+        if level.is_none() {
+            let names: Vec<&str> = AuditLevel::ALL.iter().map(|(name, _)| *name).collect();
+            self.enum_error(
+                value.span(),
+                &format!("level for audit rule `{key}`"),
+                &written,
+                &names,
+            );
+        }
+        level
+    }
+
     fn enum_error(&mut self, span: Range<usize>, key: &str, value: &str, allowed: &[&str]) {
         let diag = Diagnostic::error(
             Code::BadValue,
@@ -247,6 +303,44 @@ mod tests {
         assert_eq!(c.base_url.as_deref(), Some("https://x.org/d/"));
         assert_eq!(c.pdf.paper, Paper::UsLetter);
         assert_eq!(c.pdf.standard, PdfStandard::PdfA2b);
+    }
+
+    #[test]
+    fn reads_audit_levels_and_defaults_the_others_to_warn() {
+        let mut diags = Vec::new();
+        let text = "[audit]\nuncited = \"error\"\nweak = \"off\"\n";
+        let c = parse("casefile.toml", text, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(c.audit.uncited, AuditLevel::Error);
+        assert_eq!(c.audit.unarchived, AuditLevel::Warn);
+        assert_eq!(c.audit.ungraded, AuditLevel::Warn);
+        assert_eq!(c.audit.weak, AuditLevel::Off);
+    }
+
+    #[test]
+    fn a_bad_audit_key_or_level_is_refused_at_its_place_with_the_nearest_match() {
+        let mut diags = Vec::new();
+        let text = "[audit]\nuncitd = \"warn\"\nungraded = \"warning\"\nweak = \"loud\"\n";
+        let c = parse("casefile.toml", text, &mut diags);
+        assert_eq!(diags.len(), 3, "{diags:?}");
+        let key = diags
+            .iter()
+            .find(|d| d.message.contains("`uncitd`"))
+            .unwrap();
+        assert_eq!(&text[key.span.clone().unwrap()], "uncitd");
+        assert_eq!(key.help.as_deref(), Some("did you mean `uncited`?"));
+        let level = diags
+            .iter()
+            .find(|d| d.message.contains("`warning`"))
+            .unwrap();
+        assert_eq!(&text[level.span.clone().unwrap()], "\"warning\"");
+        assert_eq!(level.help.as_deref(), Some("did you mean `warn`?"));
+        let loud = diags.iter().find(|d| d.message.contains("`loud`")).unwrap();
+        assert_eq!(
+            loud.help.as_deref(),
+            Some("expected one of: off, warn, error")
+        );
+        assert_eq!(c.audit, AuditConfig::default());
     }
 
     #[test]

@@ -105,6 +105,9 @@ pub struct Body {
     pub headings: Vec<HeadingInfo>,
     /// Image paths as written, with spans.
     pub images: Vec<Spanned<String>>,
+    /// Where each paragraph, list item and block quote of the flow starts: the index of its
+    /// `Start` piece in `pieces`, with its span in the file (for the audit's diagnostics).
+    pub block_starts: Vec<(usize, Range<usize>)>,
 }
 
 fn options() -> Options {
@@ -297,6 +300,12 @@ impl<'a, 'd> Walker<'a, 'd> {
     }
 
     fn start(&mut self, tag: Tag<'_>, range: Range<usize>) {
+        if matches!(tag, Tag::Paragraph | Tag::Item | Tag::BlockQuote(_)) && self.footnote.is_none()
+        {
+            let index = self.current_len();
+            let span = self.span(&range);
+            self.body.block_starts.push((index, span));
+        }
         match tag {
             // `{#own-id}` sets the anchor; classes and other attributes (`onclick=…`) are
             // dropped: no author markup reaches the page unsanitized.

@@ -433,7 +433,7 @@ fn make_source(def: &SourceDef, anchor: String, anonymous: bool) -> Source {
 }
 
 /// Calls `f` with every source key a dossier cites (body, footnotes, summary, timeline).
-fn for_each_cited_key(dossier: &ParsedDossier, mut f: impl FnMut(&str)) {
+pub fn for_each_cited_key(dossier: &ParsedDossier, mut f: impl FnMut(&str)) {
     for pieces in dossier.flows() {
         for piece in pieces {
             if let RawPiece::Cite(items) = piece {

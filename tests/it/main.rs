@@ -3,10 +3,12 @@
 
 mod support;
 
+mod audit;
 mod browser;
 mod check;
 mod checkers;
 mod cli;
+mod export;
 mod hostile;
 mod i18n;
 mod incremental;

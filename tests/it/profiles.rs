@@ -32,7 +32,7 @@ struct Canary {
 
 /// Every canary planted in a fixture.
 #[derive(Default)]
-struct Canaries {
+pub(crate) struct Canaries {
     planted: Vec<Canary>,
 }
 
@@ -72,11 +72,11 @@ impl Canaries {
         iso.to_string()
     }
 
-    fn tokens(&self) -> Vec<String> {
+    pub(crate) fn tokens(&self) -> Vec<String> {
         self.planted.iter().map(|c| c.token.clone()).collect()
     }
 
-    fn what(&self, token: &str) -> &str {
+    pub(crate) fn what(&self, token: &str) -> &str {
         self.planted
             .iter()
             .find(|c| c.token == token)
@@ -114,7 +114,7 @@ const PNG: &[u8] = &[
 
 /// The canary project: two public dossiers, a restricted one, a draft, a restricted entity and
 /// confidential sources, with a canary in every field that can hold one.
-fn canary_fixture() -> (Fixture, Canaries) {
+pub(crate) fn canary_fixture() -> (Fixture, Canaries) {
     let mut c = Canaries::default();
 
     // The restricted dossier; its id comes from its file name.
