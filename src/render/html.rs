@@ -11,7 +11,7 @@ use tera::{Context, Tera};
 
 use crate::i18n::Words;
 use crate::model::{Date, Dossier, Entity, NoteContent, Site, Source, TimelineEvent};
-use crate::render::markup::{citation_html, to_html, PageLinks};
+use crate::render::markup::{citation_html, escape_html, to_html, BodyLabels, PageLinks};
 use crate::render::template_error;
 
 /// The built-in templates, embedded in the binary; a project's `templates/` overrides them
@@ -83,23 +83,6 @@ fn fill(value: &Value, args: &std::collections::HashMap<String, Value>) -> tera:
         text = text.replace(&format!("{{{name}}}"), &with);
     }
     Ok(Value::String(text))
-}
-
-/// Escapes text for HTML content and quoted attributes. Tera's default also escapes `/`,
-/// which is safe but turns every relative URL into `..&#x2F;`.
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Options for rendering the site.
@@ -240,6 +223,12 @@ pub fn page_job(site: &Site, shared: &SharedContext, options: SiteOptions, page:
     let links = PageLinks {
         root: "../".repeat(depth),
         withheld: words.get("withheld").to_string(),
+        labels: BodyLabels {
+            task_done: words.get("task_done").to_string(),
+            task_open: words.get("task_open").to_string(),
+            table: words.get("table").to_string(),
+            code: words.get("code").to_string(),
+        },
     };
     let mut context = Context::new();
     context.insert("site", &shared.0);

@@ -42,6 +42,22 @@ pub struct PageLinks {
     pub root: String,
     /// What a link to something the build leaves out reads, in the page's language.
     pub withheld: String,
+    /// The accessible names of what the body adds around the author's Markdown.
+    pub labels: BodyLabels,
+}
+
+/// Accessible names, in the page's language, for what a body's HTML adds: the states of a
+/// task-list checkbox, and the regions a wide table or code block scrolls in.
+#[derive(Debug, Clone, Default)]
+pub struct BodyLabels {
+    /// A checked task (`- [x]`).
+    pub task_done: String,
+    /// An open task (`- [ ]`).
+    pub task_open: String,
+    /// A table's scrolling region.
+    pub table: String,
+    /// A code block's scrolling region.
+    pub code: String,
 }
 
 impl PageLinks {
@@ -143,6 +159,31 @@ fn run_len(pieces: &[Piece], belongs: fn(&Piece) -> bool) -> usize {
     last_html
 }
 
+/// The opening tag of a box that scrolls sideways: focusable, and a named region.
+fn scroll_region(name: &str) -> String {
+    format!(
+        "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"{}\">\n",
+        escape_html(name)
+    )
+}
+
+/// Escapes text for HTML content and quoted attributes. Tera's default also escapes `/`,
+/// which is safe but turns every relative URL into `..&#x2F;`.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn push_piece(piece: &Piece, links: &PageLinks, events: &mut Vec<Event<'static>>) {
     match piece {
         Piece::Markdown(Event::InlineHtml(html)) => {
@@ -160,6 +201,38 @@ fn push_piece(piece: &Piece, links: &PageLinks, events: &mut Vec<Event<'static>>
                 title: title.clone(),
                 id: id.clone(),
             }));
+        }
+        Piece::Markdown(Event::TaskListMarker(done)) => {
+            let name = if *done {
+                &links.labels.task_done
+            } else {
+                &links.labels.task_open
+            };
+            let checked = if *done { " checked" } else { "" };
+            events.push(Event::InlineHtml(CowStr::from(format!(
+                "<input type=\"checkbox\" disabled{checked} aria-label=\"{}\"> ",
+                escape_html(name)
+            ))));
+        }
+        // Wide tables and long code lines scroll inside their own box, which a keyboard can
+        // reach (it is focusable) and a screen reader can name.
+        Piece::Markdown(event @ Event::Start(Tag::Table(_))) => {
+            events.push(Event::Html(CowStr::from(scroll_region(
+                &links.labels.table,
+            ))));
+            events.push(event.clone());
+        }
+        Piece::Markdown(event @ Event::End(TagEnd::Table)) => {
+            events.push(event.clone());
+            events.push(Event::Html(CowStr::from("</div>\n")));
+        }
+        Piece::Markdown(event @ Event::Start(Tag::CodeBlock(_))) => {
+            events.push(Event::Html(CowStr::from(scroll_region(&links.labels.code))));
+            events.push(event.clone());
+        }
+        Piece::Markdown(event @ Event::End(TagEnd::CodeBlock)) => {
+            events.push(event.clone());
+            events.push(Event::Html(CowStr::from("</div>\n")));
         }
         Piece::Markdown(event) => events.push(event.clone()),
         Piece::NoteRef { number, anchor } => {
@@ -262,6 +335,7 @@ mod tests {
             &PageLinks {
                 root: String::new(),
                 withheld: "[withheld]".to_string(),
+                labels: BodyLabels::default(),
             },
         );
         assert!(!html.contains("alert"), "{html}");

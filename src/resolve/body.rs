@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use pulldown_cmark::{CowStr, Event, Tag};
+use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
 
 use crate::i18n::Words;
 use crate::model::{CiteEntry, LinkTarget, Note, NoteContent, NotePart, Piece, Source};
@@ -160,7 +160,7 @@ impl<'a> BodyResolver<'a> {
                 RawPiece::SuspectCite(_) => {}
             }
         }
-        out
+        autolink(out)
     }
 
     fn next_number(&self) -> u32 {
@@ -272,6 +272,106 @@ impl<'a> BodyResolver<'a> {
 }
 
 /// A note marker sits right after the word it annotates: `forces [@x]` reads `forces¹`.
+/// Bare `http://` and `https://` addresses in text become links that print their address,
+/// as `<https://…>` does, on the site and in the PDFs. Text inside links, images and code
+/// stays as it is. An address ends at a space; punctuation that ends a sentence or closes
+/// an unmatched parenthesis is left out of it.
+fn autolink(pieces: Vec<Piece>) -> Vec<Piece> {
+    let mut out = Vec::with_capacity(pieces.len());
+    // Open links, images and code blocks around the current piece.
+    let mut inside = 0usize;
+    for piece in pieces {
+        match &piece {
+            Piece::LinkStart(_)
+            | Piece::Markdown(Event::Start(
+                Tag::Link { .. } | Tag::Image { .. } | Tag::CodeBlock(_),
+            )) => inside += 1,
+            Piece::LinkEnd
+            | Piece::Markdown(Event::End(TagEnd::Link | TagEnd::Image | TagEnd::CodeBlock)) => {
+                inside = inside.saturating_sub(1)
+            }
+            Piece::Markdown(Event::Text(text)) if inside == 0 && text.contains("://") => {
+                link_addresses(text, &mut out);
+                continue;
+            }
+            _ => {}
+        }
+        out.push(piece);
+    }
+    out
+}
+
+/// Pushes `text` with each bare address in it as a link.
+fn link_addresses(text: &str, out: &mut Vec<Piece>) {
+    let mut rest = text;
+    while let Some((start, end)) = next_address(rest) {
+        if start > 0 {
+            out.push(Piece::Markdown(Event::Text(CowStr::from(
+                rest[..start].to_string(),
+            ))));
+        }
+        let url = rest[start..end].to_string();
+        out.push(Piece::Markdown(Event::Start(Tag::Link {
+            link_type: LinkType::Autolink,
+            dest_url: CowStr::from(url.clone()),
+            title: CowStr::from(""),
+            id: CowStr::from(""),
+        })));
+        out.push(Piece::Markdown(Event::Text(CowStr::from(url))));
+        out.push(Piece::Markdown(Event::End(TagEnd::Link)));
+        rest = &rest[end..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Markdown(Event::Text(CowStr::from(rest.to_string()))));
+    }
+}
+
+/// The byte range of the first bare address in `text`: `http://` or `https://` at the start
+/// of a word, with something after the scheme.
+fn next_address(text: &str) -> Option<(usize, usize)> {
+    let mut from = 0;
+    while let Some(found) = text[from..].find("http") {
+        let start = from + found;
+        let tail = &text[start..];
+        let scheme = ["https://", "http://"]
+            .into_iter()
+            .find(|s| tail.starts_with(s));
+        let at_word_start = text[..start].chars().next_back().is_none_or(|c| {
+            c.is_whitespace() || matches!(c, '(' | '[' | '"' | '\'' | '<' | '«' | '“')
+        });
+        if let (Some(scheme), true) = (scheme, at_word_start) {
+            let len = tail.find(char::is_whitespace).unwrap_or(tail.len());
+            let len = trim_address(&tail[..len]);
+            if len > scheme.len() {
+                return Some((start, start + len));
+            }
+        }
+        from = start + 4;
+    }
+    None
+}
+
+/// The length of an address without the punctuation that follows it in a sentence.
+fn trim_address(candidate: &str) -> usize {
+    let mut end = candidate.len();
+    loop {
+        let Some(last) = candidate[..end].chars().next_back() else {
+            return end;
+        };
+        let unmatched_paren = last == ')'
+            && candidate[..end].matches('(').count() < candidate[..end].matches(')').count();
+        if matches!(
+            last,
+            '.' | ',' | ';' | ':' | '!' | '?' | '"' | '\'' | '»' | '”' | '>' | ']'
+        ) || unmatched_paren
+        {
+            end -= last.len_utf8();
+        } else {
+            return end;
+        }
+    }
+}
+
 fn trim_trailing_space(out: &mut Vec<Piece>) {
     // A line break in the source before `[@…]` is a space too.
     while matches!(out.last(), Some(Piece::Markdown(Event::SoftBreak))) {
@@ -314,4 +414,70 @@ pub fn note_parts(source: &Source, locator: Option<&str>, words: &Words) -> Vec<
         parts.push(NotePart::Url(url.clone()));
     }
     parts
+}
+
+#[cfg(test)]
+mod autolink_tests {
+    use super::*;
+
+    fn addresses(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        link_addresses(text, &mut out);
+        let mut found = Vec::new();
+        let mut in_link = false;
+        for piece in out {
+            match piece {
+                Piece::Markdown(Event::Start(Tag::Link { dest_url, .. })) => {
+                    in_link = true;
+                    found.push(dest_url.to_string());
+                }
+                Piece::Markdown(Event::End(TagEnd::Link)) => in_link = false,
+                Piece::Markdown(Event::Text(t)) if in_link => {
+                    assert_eq!(found.last().unwrap(), &*t)
+                }
+                _ => {}
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn bare_addresses_become_links_without_the_sentence_punctuation() {
+        assert_eq!(
+            addresses("See https://example.org/a/b.html. Then http://x.example/q?a=1, done"),
+            ["https://example.org/a/b.html", "http://x.example/q?a=1"]
+        );
+        assert_eq!(
+            addresses("(at https://en.wikipedia.org/wiki/Sedena_(Mexico))"),
+            ["https://en.wikipedia.org/wiki/Sedena_(Mexico)"]
+        );
+        assert_eq!(
+            addresses("«https://example.org/x»"),
+            ["https://example.org/x"]
+        );
+    }
+
+    #[test]
+    fn text_that_only_looks_like_an_address_stays_text() {
+        assert!(addresses("https:// alone, xhttps://example.org, and httpx").is_empty());
+    }
+
+    #[test]
+    fn addresses_inside_links_and_code_stay_as_they_are() {
+        let text = |t: &str| Piece::Markdown(Event::Text(CowStr::from(t.to_string())));
+        let pieces = vec![
+            Piece::Markdown(Event::Start(Tag::CodeBlock(
+                pulldown_cmark::CodeBlockKind::Indented,
+            ))),
+            text("https://example.org/in-code"),
+            Piece::Markdown(Event::End(TagEnd::CodeBlock)),
+            text("and https://example.org/out"),
+        ];
+        let out = autolink(pieces);
+        let links = out
+            .iter()
+            .filter(|p| matches!(p, Piece::Markdown(Event::Start(Tag::Link { .. }))))
+            .count();
+        assert_eq!(links, 1);
+    }
 }

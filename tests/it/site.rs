@@ -368,3 +368,38 @@ fn entity_descriptions_are_checked_and_link_only_to_pages_that_exist() {
         "no link to a page that is not built: {html}"
     );
 }
+
+#[test]
+fn wide_tables_and_code_scroll_in_named_focusable_boxes_and_bare_addresses_are_links() {
+    let fixture = Fixture::with(&[(
+        "content/dossiers/case.md",
+        "---\ntitle: Case\ndate: 2020-01-02\n---\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode https://example.org/in-code\n```\n\n- [x] Done thing\n- [ ] Open thing\n\nSee https://example.org/a/b.html. And [a link](https://example.org/c).\n",
+    )]);
+    let run = fixture.run(&["build", "--site"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = page(&fixture, "dossiers/case/index.html");
+    assert!(
+        html.contains(
+            "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Table\">\n<table>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Code\">\n<pre>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("checked aria-label=\"Done\">"), "{html}");
+    assert!(html.contains("disabled aria-label=\"Not done\">"), "{html}");
+    assert!(
+        html.contains(
+            "See <a href=\"https://example.org/a/b.html\">https://example.org/a/b.html</a>."
+        ),
+        "{html}"
+    );
+    assert!(
+        !html.contains("href=\"https://example.org/in-code\""),
+        "code stays code: {html}"
+    );
+}
