@@ -84,7 +84,19 @@
     list.hidden = false;
   }
 
-  input.addEventListener("input", function () { show(search(input.value), input.value); });
+  // The query is kept in the address (`?q=…`), so that results can be linked and shared.
+  function remember(query) {
+    try {
+      var url = new URL(window.location.href);
+      if (query.trim()) { url.searchParams.set("q", query); } else { url.searchParams.delete("q"); }
+      window.history.replaceState(null, "", url.toString());
+    } catch (error) { /* An address that cannot change (some file:// pages) keeps its query out. */ }
+  }
+
+  input.addEventListener("input", function () {
+    show(search(input.value), input.value);
+    remember(input.value);
+  });
   input.addEventListener("keydown", function (event) {
     if (event.key === "Escape") { input.value = ""; show([], ""); }
     if (event.key === "Enter") {
@@ -99,6 +111,13 @@
   input.addEventListener("focus", function () {
     if (input.value.trim()) { show(search(input.value), input.value); }
   });
+
+  // A linked search (`?q=juarez`) shows its results on arrival.
+  var linked = new URLSearchParams(window.location.search).get("q");
+  if (linked) {
+    input.value = linked;
+    show(search(linked), linked);
+  }
 
   // The index's language filter: only the cards of the chosen language stay visible.
   var filter = document.getElementById("lang-filter");

@@ -23,6 +23,11 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ("entity.html", include_str!("../../templates/entity.html")),
     ("tag.html", include_str!("../../templates/tag.html")),
     (
+        "entities.html",
+        include_str!("../../templates/entities.html"),
+    ),
+    ("tags.html", include_str!("../../templates/tags.html")),
+    (
         "timeline.html",
         include_str!("../../templates/timeline.html"),
     ),
@@ -132,7 +137,14 @@ pub fn static_files(site: &Site, options: SiteOptions) -> Vec<SiteFile> {
 
 /// Every page the site has.
 pub fn pages(site: &Site) -> Vec<Page<'_>> {
-    let mut pages: Vec<Page> = vec![Page::Index, Page::Timeline, Page::Sources, Page::NotFound];
+    let mut pages: Vec<Page> = vec![
+        Page::Index,
+        Page::Timeline,
+        Page::Sources,
+        Page::Entities,
+        Page::Tags,
+        Page::NotFound,
+    ];
     pages.extend(site.dossiers.iter().map(Page::Dossier));
     pages.extend(site.entities.iter().map(Page::Entity));
     pages.extend(
@@ -157,6 +169,10 @@ pub enum Page<'a> {
     Timeline,
     /// The register of sources.
     Sources,
+    /// Every entity a built dossier names, by kind.
+    Entities,
+    /// Every tag, with its dossiers' count.
+    Tags,
     /// The page for an address that does not exist.
     NotFound,
     /// `sitemap.xml`.
@@ -205,6 +221,8 @@ pub fn page_job(site: &Site, shared: &SharedContext, options: SiteOptions, page:
         Page::Index => ("index.html".to_string(), "index.html", 0),
         Page::Timeline => ("timeline/index.html".to_string(), "timeline.html", 1),
         Page::Sources => ("sources/index.html".to_string(), "sources.html", 1),
+        Page::Entities => ("entities/index.html".to_string(), "entities.html", 1),
+        Page::Tags => ("tags/index.html".to_string(), "tags.html", 1),
         Page::NotFound => ("404.html".to_string(), "404.html", 0),
         Page::Sitemap => ("sitemap.xml".to_string(), "sitemap.xml", 0),
         Page::Feed => ("atom.xml".to_string(), "atom.xml", 0),
@@ -237,6 +255,7 @@ pub fn page_job(site: &Site, shared: &SharedContext, options: SiteOptions, page:
     context.insert("lang", lang);
     context.insert("t", words.table());
     context.insert("alternates", &alternates(page, &links));
+    context.insert("meta", &page_meta(site, page, &path));
     insert_page_values(&mut context, site, options, page, &links);
     let mut values = match context.into_json() {
         Value::Object(values) => values,
@@ -344,14 +363,7 @@ fn insert_page_values(
             context.insert("languages", &languages(site));
             let entities: Vec<&str> = site.entities.iter().map(|e| e.id.as_str()).collect();
             context.insert("entities", &entities);
-            context.insert(
-                "tags",
-                &site
-                    .tags
-                    .iter()
-                    .map(|(t, ds)| json!({"name": t.name, "slug": t.slug, "count": ds.len()}))
-                    .collect::<Vec<_>>(),
-            );
+            context.insert("tags", &tag_list(site));
         }
         Page::Timeline => context.insert("events", &timeline(&site.timeline, site, links)),
         Page::Sources => {
@@ -359,6 +371,8 @@ fn insert_page_values(
             context.insert("sources", &shown);
         }
         Page::NotFound => {}
+        Page::Entities => context.insert("groups", &entity_groups(site)),
+        Page::Tags => context.insert("tags", &tag_list(site)),
         Page::Dossier(d) => context.insert("dossier", &dossier_context(d, site, links, options)),
         Page::Entity(e) => {
             let description = e.description.as_ref().map(|p| to_html(p, links));
@@ -375,6 +389,80 @@ fn insert_page_values(
             context.insert("dossiers", &list);
         }
     }
+}
+
+/// What a page says of itself to search engines and link previews: its description (a
+/// dossier's summary, else the site's), OpenGraph title and type, and, when the site has a
+/// `base_url` and is public, its public address (`og:url`; not a `<link rel=canonical>`,
+/// since every link of the site is relative).
+fn page_meta(site: &Site, page: &Page, path: &str) -> Value {
+    let (title, description, kind) = match page {
+        Page::Dossier(d) => (
+            d.title.as_str(),
+            d.summary_text
+                .as_deref()
+                .or(site.config.description.as_deref()),
+            "article",
+        ),
+        Page::Entity(e) => (
+            e.name.as_str(),
+            site.config.description.as_deref(),
+            "website",
+        ),
+        _ => (
+            site.config.title.as_str(),
+            site.config.description.as_deref(),
+            "website",
+        ),
+    };
+    let canonical = site
+        .config
+        .base_url
+        .as_deref()
+        .filter(|_| !site.profile.internal && !matches!(page, Page::NotFound))
+        .map(|base| format!("{base}{}", path.trim_end_matches("index.html")));
+    json!({
+        "title": title,
+        "description": description.map(|d| d.split_whitespace().collect::<Vec<_>>().join(" ")),
+        "type": kind,
+        "canonical": canonical,
+    })
+}
+
+/// The entities by kind (kinds in the order the format lists them), each in the site's
+/// order (by name), with the number of dossiers that name it.
+fn entity_groups(site: &Site) -> Vec<Value> {
+    let mut groups: BTreeMap<crate::model::EntityKind, Vec<&crate::model::Entity>> =
+        BTreeMap::new();
+    for e in &site.entities {
+        groups.entry(e.kind).or_default().push(e);
+    }
+    groups
+        .into_iter()
+        .map(|(kind, entities)| {
+            let listed: Vec<Value> = entities
+                .iter()
+                .map(|e| {
+                    json!({
+                        "id": e.id,
+                        "name": e.name,
+                        "aliases": e.aliases,
+                        "restricted": e.restricted,
+                        "count": e.mentions.len(),
+                    })
+                })
+                .collect();
+            json!({ "kind": kind.as_str(), "entities": listed })
+        })
+        .collect()
+}
+
+/// Every tag with its slug and its number of dossiers, as the site orders tags.
+fn tag_list(site: &Site) -> Vec<Value> {
+    site.tags
+        .iter()
+        .map(|(t, ds)| json!({"name": t.name, "slug": t.slug, "count": ds.len()}))
+        .collect()
 }
 
 /// What marks every page of an internal build: the robots meta element that keeps it out of
@@ -605,6 +693,22 @@ fn search_index(site: &Site) -> String {
                 "k": unique_words(&fold(&words.join(" "))),
             })
         })
+        .collect();
+    // Entities are found by name and alias; a dossier naming one is found by it too.
+    let words = site.words();
+    let entries: Vec<Value> = entries
+        .into_iter()
+        .chain(site.entities.iter().map(|e| {
+            let mut names = vec![e.name.as_str()];
+            names.extend(e.aliases.iter().map(String::as_str));
+            json!({
+                "t": e.name,
+                "u": format!("entities/{}/index.html", e.id),
+                "s": e.aliases.join(", "),
+                "d": words.get(&format!("entity_kind.{}", e.kind.as_str())),
+                "k": unique_words(&fold(&names.join(" "))),
+            })
+        }))
         .collect();
     let json = serde_json::to_string(&entries).unwrap_or_else(|_| "[]".to_string());
     // `</` cannot end the script early when the index is inlined or served as a script.

@@ -109,12 +109,59 @@ pub fn to_html(pieces: &[Piece], links: &PageLinks) -> String {
             i += raw;
             continue;
         }
+        if let Some((figure, used)) = figure(&pieces[i..], links) {
+            events.push(Event::Html(CowStr::from(figure)));
+            i += used;
+            continue;
+        }
         push_piece(&pieces[i], links, &mut events);
         i += 1;
     }
     let mut out = String::new();
     pulldown_cmark::html::push_html(&mut out, events.into_iter());
     out
+}
+
+/// A paragraph holding one image and nothing else, as a figure captioned with the image's
+/// alternative text, as the PDF shows it: `(html, pieces used)`. The image itself then has
+/// an empty `alt`, so that a screen reader reads the caption once.
+fn figure(pieces: &[Piece], links: &PageLinks) -> Option<(String, usize)> {
+    let [Piece::Markdown(Event::Start(Tag::Paragraph)), Piece::Markdown(Event::Start(Tag::Image { dest_url, .. })), rest @ ..] =
+        pieces
+    else {
+        return None;
+    };
+    let mut caption = String::new();
+    let mut used = 2;
+    for piece in rest {
+        used += 1;
+        match piece {
+            Piece::Markdown(Event::Text(t) | Event::Code(t)) => caption.push_str(t),
+            Piece::Markdown(Event::SoftBreak | Event::HardBreak) => caption.push(' '),
+            Piece::Markdown(Event::End(TagEnd::Image)) => break,
+            _ => return None,
+        }
+    }
+    if !matches!(
+        rest.get(used - 2),
+        Some(Piece::Markdown(Event::End(TagEnd::Paragraph)))
+    ) {
+        return None;
+    }
+    let caption = caption.trim();
+    let image = format!(
+        "<img src=\"{}\" alt=\"\">",
+        escape_html(&links.media(dest_url))
+    );
+    let html = if caption.is_empty() {
+        format!("<figure>{image}</figure>\n")
+    } else {
+        format!(
+            "<figure>{image}<figcaption>{}</figcaption></figure>\n",
+            escape_html(caption)
+        )
+    };
+    Some((html, used + 1))
 }
 
 fn markdown_event(piece: &Piece) -> Option<Event<'static>> {

@@ -707,3 +707,37 @@ fn driver_port(driver: &mut Child) -> Result<u16, String> {
     port.recv_timeout(Duration::from_secs(10))
         .map_err(|_| "no \"started successfully on port\" line within 10 s".to_string())
 }
+
+#[test]
+fn search_finds_entities_by_alias_and_a_linked_query_shows_its_results() {
+    let site = BuiltSite::sample();
+    let server = StaticServer::start(site.dir());
+    let browser = Browser::start();
+    let start = server.url("index.html");
+    // "Secretary of National Defense" is an alias of Sedena.
+    let hits = search_hits(&browser, &start, "secretary of national defense");
+    assert!(
+        hits.contains(&server.url("entities/sedena/index.html")),
+        "{hits:?}"
+    );
+    // Typing keeps the query in the address.
+    let address = browser.script("return window.location.search;");
+    assert_eq!(
+        address.as_str(),
+        Some("?q=secretary+of+national+defense"),
+        "{address}"
+    );
+    // Opening that address shows the same results at once.
+    browser.open(&format!("{start}?q=juarez"));
+    let shown = browser.wait_for("results of a linked query", || {
+        let links = browser.script_strings(
+            "return Array.from(document.querySelectorAll('#search-results a'), a => a.href);",
+        );
+        (!links.is_empty()).then_some(links)
+    });
+    assert!(shown.contains(&server.url(DOSSIER)), "{shown:?}");
+    assert_eq!(
+        browser.script("return document.getElementById('search-input').value;"),
+        "juarez"
+    );
+}

@@ -93,10 +93,10 @@ fn links_backlinks_entities_tags_and_timeline() {
     );
     let sedena = page(&fixture, "entities/sedena/index.html");
     assert!(sedena.contains("role: source of arms"), "{sedena}");
-    // Two spellings of one tag share a page.
+    // Two spellings of one tag share a page (beside the index of tags).
     assert_eq!(
         files_under(&fixture.out().join("site/tags")),
-        ["arms-trafficking/index.html"]
+        ["arms-trafficking/index.html", "index.html"]
     );
     let timeline = page(&fixture, "timeline/index.html");
     assert!(timeline.contains("31 May 2019") && timeline.contains("An offer is made."));
@@ -401,5 +401,71 @@ fn wide_tables_and_code_scroll_in_named_focusable_boxes_and_bare_addresses_are_l
     assert!(
         !html.contains("href=\"https://example.org/in-code\""),
         "code stays code: {html}"
+    );
+}
+
+#[test]
+fn entities_and_tags_have_index_pages_linked_from_every_page() {
+    let fixture = Fixture::sample();
+    let run = fixture.run(&["build", "--site"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let entities = page(&fixture, "entities/index.html");
+    assert!(
+        entities.contains("<h2 id=\"kind-person\">People</h2>"),
+        "{entities}"
+    );
+    assert!(
+        entities.contains("<a href=\"../entities/sedena/index.html\">Sedena</a>"),
+        "{entities}"
+    );
+    assert!(entities.contains("8 dossiers"), "{entities}");
+    let tags = page(&fixture, "tags/index.html");
+    assert!(
+        tags.contains("href=\"../tags/arms-trafficking/index.html\">arms-trafficking</a>"),
+        "{tags}"
+    );
+    let dossier = page(&fixture, "dossiers/tejupilco-grenade-sales/index.html");
+    assert!(dossier.contains("href=\"../../entities/index.html\">Entities</a>"));
+    assert!(dossier.contains("href=\"../../tags/index.html\">Tags</a>"));
+}
+
+#[test]
+fn a_dossier_page_describes_itself_with_its_summary_and_a_canonical_address() {
+    let fixture = Fixture::with(&[
+        (
+            "casefile.toml",
+            "title = \"Desk\"\ndescription = \"The desk's dossiers.\"\nbase_url = \"https://example.org/desk/\"\n",
+        ),
+        (
+            "content/dossiers/case.md",
+            "---\ntitle: The case\ndate: 2020-01-02\nsummary: What the case is about.\n---\nText.\n",
+        ),
+    ]);
+    assert_eq!(fixture.run(&["build", "--site"]).code, 0);
+    let html = page(&fixture, "dossiers/case/index.html");
+    for expected in [
+        "<meta name=\"description\" content=\"What the case is about.\">",
+        "<meta property=\"og:title\" content=\"The case\">",
+        "<meta property=\"og:type\" content=\"article\">",
+        "<meta property=\"og:url\" content=\"https://example.org/desk/dossiers/case/\">",
+    ] {
+        assert!(html.contains(expected), "`{expected}` in {html}");
+    }
+    let index = page(&fixture, "index.html");
+    assert!(
+        index.contains("<meta name=\"description\" content=\"The desk&#39;s dossiers.\">"),
+        "{index}"
+    );
+    assert!(index.contains("<meta property=\"og:url\" content=\"https://example.org/desk/\">"));
+    // Every link of the site is relative, as the format requires: no `<link rel=canonical>`.
+    assert!(!html.contains("rel=\"canonical\""), "{html}");
+
+    assert_eq!(fixture.run(&["build", "--site", "--internal"]).code, 0);
+    let internal =
+        std::fs::read_to_string(fixture.internal_out().join("site/dossiers/case/index.html"))
+            .unwrap();
+    assert!(
+        !internal.contains("og:url"),
+        "an internal page names no public address"
     );
 }
