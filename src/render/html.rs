@@ -29,6 +29,12 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ("sources.html", include_str!("../../templates/sources.html")),
     ("404.html", include_str!("../../templates/404.html")),
     ("macros.html", include_str!("../../templates/macros.html")),
+    (
+        "evidence.html",
+        include_str!("../../templates/evidence.html"),
+    ),
+    ("desk.html", include_str!("../../templates/desk.html")),
+    ("sorter.html", include_str!("../../templates/sorter.html")),
     ("sitemap.xml", include_str!("../../templates/sitemap.xml")),
     ("atom.xml", include_str!("../../templates/atom.xml")),
 ];
@@ -157,6 +163,10 @@ pub fn pages(site: &Site) -> Vec<Page<'_>> {
             .iter()
             .map(|(tag, dossiers)| Page::Tag(&tag.name, &tag.slug, dossiers)),
     );
+    // The desk is for editors: only an internal build has it.
+    if site.profile.internal {
+        pages.push(Page::Desk);
+    }
     // A sitemap and a feed invite crawlers and readers: an internal build has neither.
     if site.config.base_url.is_some() && !site.profile.internal {
         pages.push(Page::Sitemap);
@@ -176,6 +186,8 @@ pub enum Page<'a> {
     Sources,
     /// The page for an address that does not exist.
     NotFound,
+    /// The editors' desk: dossiers weakest first (internal builds only).
+    Desk,
     /// `sitemap.xml`.
     Sitemap,
     /// `atom.xml`.
@@ -223,6 +235,7 @@ pub fn page_job(site: &Site, shared: &SharedContext, options: SiteOptions, page:
         Page::Timeline => ("timeline/index.html".to_string(), "timeline.html", 1),
         Page::Sources => ("sources/index.html".to_string(), "sources.html", 1),
         Page::NotFound => ("404.html".to_string(), "404.html", 0),
+        Page::Desk => ("desk/index.html".to_string(), "desk.html", 1),
         Page::Sitemap => ("sitemap.xml".to_string(), "sitemap.xml", 0),
         Page::Feed => ("atom.xml".to_string(), "atom.xml", 0),
         Page::Dossier(d) => (format!("dossiers/{}/index.html", d.id), "dossier.html", 2),
@@ -370,6 +383,13 @@ fn insert_page_values(
             context.insert("sources", &shown);
         }
         Page::NotFound => {}
+        Page::Desk => {
+            let desk: Vec<Value> = crate::render::evidence::weakest_first(site)
+                .into_iter()
+                .map(|(d, evidence)| json!({"dossier": dossier_summary(d, links), "evidence": evidence, "fair": evidence.fair_percent()}))
+                .collect();
+            context.insert("desk", &desk);
+        }
         Page::Dossier(d) => context.insert("dossier", &dossier_context(d, site, links, options)),
         Page::Entity(e) => {
             let description = e.description.as_ref().map(|p| to_html(p, links));
@@ -486,6 +506,7 @@ fn dossier_summary(d: &Dossier, links: &PageLinks) -> Value {
         "tags": d.tags,
         "note_count": d.notes.len(),
         "source_count": d.sources.len(),
+        "coverage": d.coverage.percent(),
     })
 }
 
@@ -524,6 +545,10 @@ fn dossier_context(d: &Dossier, site: &Site, links: &PageLinks, options: SiteOpt
         map.insert("notes".into(), Value::Array(notes));
         map.insert("source_list".into(), json!(sources));
         map.insert("events".into(), json!(timeline(&d.timeline, site, links)));
+        map.insert(
+            "evidence".into(),
+            json!(crate::render::evidence::Evidence::of(site, d)),
+        );
         map.insert(
             "pdf".into(),
             json!(options
