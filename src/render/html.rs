@@ -11,6 +11,7 @@ use tera::{Context, Tera};
 
 use crate::i18n::Words;
 use crate::model::{Date, Dossier, Entity, NoteContent, Site, Source, TimelineEvent};
+use crate::render::chart::network::{self, Drawing, Graph};
 use crate::render::markup::{citation_html, to_html, PageLinks};
 use crate::render::template_error;
 
@@ -35,6 +36,11 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ),
     ("desk.html", include_str!("../../templates/desk.html")),
     ("sorter.html", include_str!("../../templates/sorter.html")),
+    ("network.html", include_str!("../../templates/network.html")),
+    (
+        "neighbourhood.html",
+        include_str!("../../templates/neighbourhood.html"),
+    ),
     ("sitemap.xml", include_str!("../../templates/sitemap.xml")),
     ("atom.xml", include_str!("../../templates/atom.xml")),
 ];
@@ -155,7 +161,13 @@ pub fn static_files(site: &Site, options: SiteOptions) -> Vec<SiteFile> {
 
 /// Every page the site has.
 pub fn pages(site: &Site) -> Vec<Page<'_>> {
-    let mut pages: Vec<Page> = vec![Page::Index, Page::Timeline, Page::Sources, Page::NotFound];
+    let mut pages: Vec<Page> = vec![
+        Page::Index,
+        Page::Timeline,
+        Page::Sources,
+        Page::Network,
+        Page::NotFound,
+    ];
     pages.extend(site.dossiers.iter().map(Page::Dossier));
     pages.extend(site.entities.iter().map(Page::Entity));
     pages.extend(
@@ -184,6 +196,8 @@ pub enum Page<'a> {
     Timeline,
     /// The register of sources.
     Sources,
+    /// The network of entities and dossiers.
+    Network,
     /// The page for an address that does not exist.
     NotFound,
     /// The editors' desk: dossiers weakest first (internal builds only).
@@ -236,6 +250,7 @@ pub fn page_job(site: &Site, shared: &SharedContext, options: SiteOptions, page:
         Page::Sources => ("sources/index.html".to_string(), "sources.html", 1),
         Page::NotFound => ("404.html".to_string(), "404.html", 0),
         Page::Desk => ("desk/index.html".to_string(), "desk.html", 1),
+        Page::Network => ("network/index.html".to_string(), "network.html", 1),
         Page::Sitemap => ("sitemap.xml".to_string(), "sitemap.xml", 0),
         Page::Feed => ("atom.xml".to_string(), "atom.xml", 0),
         Page::Dossier(d) => (format!("dossiers/{}/index.html", d.id), "dossier.html", 2),
@@ -383,6 +398,19 @@ fn insert_page_values(
             context.insert("sources", &shown);
         }
         Page::NotFound => {}
+        Page::Network => {
+            let graph = Graph::whole(site);
+            let words = site.words();
+            let title = network_title(&graph, words);
+            let drawing = Drawing {
+                id: "network",
+                title: &title,
+                size: network_size(&graph),
+                root: Some(&links.root),
+                focus: None,
+            };
+            context.insert("network", &network_context(&graph, &drawing));
+        }
         Page::Desk => {
             let desk: Vec<Value> = crate::render::evidence::weakest_first(site)
                 .into_iter()
@@ -395,6 +423,18 @@ fn insert_page_values(
             let description = e.description.as_ref().map(|p| to_html(p, links));
             context.insert("entity", e);
             context.insert("description_html", &description);
+            let graph = Graph::neighbourhood(site, &e.id);
+            let title = site
+                .words()
+                .fill("network_neighbourhood_title", &[("name", e.name.as_str())]);
+            let drawing = Drawing {
+                id: "neighbourhood",
+                title: &title,
+                size: (720.0, 420.0),
+                root: Some(&links.root),
+                focus: Some(&e.id),
+            };
+            context.insert("network", &network_context(&graph, &drawing));
         }
         Page::Tag(name, slug, dossiers) => {
             context.insert("tag", &json!({"name": name, "slug": slug}));
@@ -406,6 +446,46 @@ fn insert_page_values(
             context.insert("dossiers", &list);
         }
     }
+}
+
+/// The title of a network drawing: how many entities and dossiers it shows.
+pub fn network_title(graph: &Graph, words: &Words) -> String {
+    words.fill(
+        "network_title",
+        &[
+            ("entities", &graph.entity_count().to_string()),
+            ("dossiers", &graph.dossier_count().to_string()),
+        ],
+    )
+}
+
+/// The box of the whole network: taller as it grows, so that 100 nodes keep their room.
+pub fn network_size(graph: &Graph) -> (f64, f64) {
+    let rows = (graph.nodes.len() as f64).sqrt().ceil();
+    (960.0, (rows * 70.0).clamp(360.0, 1400.0))
+}
+
+/// A network drawing and the same links as a list, for a template.
+fn network_context(graph: &Graph, drawing: &Drawing) -> Value {
+    if graph.links.is_empty() {
+        return json!({"svg": null, "links": [], "legend": []});
+    }
+    let links: Vec<Value> = graph
+        .links
+        .iter()
+        .map(|l| {
+            let (d, e) = (&graph.nodes[l.dossier], &graph.nodes[l.entity]);
+            json!({"dossier": d.label, "dossier_href": d.href(), "entity": e.label, "entity_href": e.href(), "role": l.role})
+        })
+        .collect();
+    let kinds: std::collections::BTreeSet<Option<crate::model::EntityKind>> =
+        graph.nodes.iter().map(|n| n.kind).collect();
+    let legend: Vec<Value> = network::legend()
+        .into_iter()
+        .filter(|(kind, _)| kinds.contains(kind))
+        .map(|(kind, colour)| json!({"kind": kind, "colour": colour}))
+        .collect();
+    json!({"svg": network::svg(graph, drawing), "links": links, "legend": legend})
 }
 
 /// What marks every page of an internal build: the robots meta element that keeps it out of

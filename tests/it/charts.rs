@@ -211,3 +211,127 @@ fn the_desk_is_only_in_internal_builds_and_lists_the_weakest_first() {
     // Second: 0 % cited; first: 60 %; the restricted file: 100 %.
     assert!(order[0] < order[1] && order[1] < order[2], "{order:?}");
 }
+
+/// Every `<title>` of the drawing's lines: the links it draws.
+fn drawn_links(svg: &str) -> Vec<String> {
+    svg.split("<line ")
+        .skip(1)
+        .map(|line| between(line, "<title>", "</title>").to_string())
+        .map(|t| t["<title>".len()..t.len() - "</title>".len()].to_string())
+        .collect()
+}
+
+/// The items of the list beside the drawing, their tags removed.
+fn listed_links(html: &str) -> Vec<String> {
+    let list = between(html, "<ul class=\"network-links\">", "</ul>");
+    list.split("<li>")
+        .skip(1)
+        .map(|item| {
+            let item = item.split("</li>").next().unwrap_or("");
+            let mut text = String::new();
+            let mut in_tag = false;
+            for c in item.chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    c if !in_tag => text.push(c),
+                    _ => {}
+                }
+            }
+            text
+        })
+        .collect()
+}
+
+#[test]
+fn the_network_page_lists_the_links_its_drawing_draws() {
+    let fixture = built(false);
+    let html = page(&fixture, false, "network/index.html");
+    let svg = between(&html, "<svg", "</svg>");
+    assert!(
+        svg.contains("<title id=\"network-title\">Network of 3 entities and 2 dossiers</title>")
+    );
+    let drawn = drawn_links(svg);
+    assert_eq!(
+        drawn,
+        [
+            "Second case — Almoloya de Juárez",
+            "Second case — CJNG: seller",
+            "First case — CJNG: buyer",
+            "First case — Sedena: source of arms",
+        ]
+    );
+    assert_eq!(listed_links(&html), drawn);
+    for node in ["dossiers/first/index.html", "entities/cjng/index.html"] {
+        assert!(svg.contains(&format!("<a href=\"../{node}\">")), "{node}");
+    }
+}
+
+#[test]
+fn an_entity_page_draws_its_neighbourhood() {
+    let fixture = built(false);
+    let html = page(&fixture, false, "entities/almoloya/index.html");
+    let svg = between(&html, "<svg", "</svg>");
+    // Almoloya is named only in the second case, with CJNG.
+    assert_eq!(
+        drawn_links(svg),
+        [
+            "Second case — Almoloya de Juárez",
+            "Second case — CJNG: seller"
+        ]
+    );
+    assert!(!svg.contains("First case"));
+}
+
+#[test]
+fn a_public_build_draws_and_counts_nothing_restricted_or_confidential() {
+    let fixture = built(false);
+    let site = fixture.out().join("site");
+    let mut seen = 0;
+    for path in crate::support::files_under(&site) {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let html = std::fs::read_to_string(site.join(&path)).unwrap();
+        for part in html.split("<svg").skip(1) {
+            seen += 1;
+            for canary in CANARIES {
+                assert!(!part.contains(canary), "{path} draws {canary}");
+            }
+        }
+        if let Some(at) = html.find("<section class=\"evidence\"") {
+            let panel = between(&html[at..], "<section", "</section>");
+            for canary in CANARIES {
+                assert!(!panel.contains(canary), "{path}'s panel names {canary}");
+            }
+        }
+    }
+    assert!(seen >= 3, "drawings found: {seen}");
+    // The internal build draws them: the test looks at the right places.
+    let internal = built(true);
+    let network = page(&internal, true, "network/index.html");
+    assert!(network.contains("General Canarywood") && network.contains("Canary Operation File"));
+}
+
+#[test]
+fn two_builds_draw_the_same_bytes() {
+    let drawings = |fixture: &Fixture| -> Vec<String> {
+        [
+            "network/index.html",
+            "entities/cjng/index.html",
+            "timeline/index.html",
+        ]
+        .iter()
+        .flat_map(|p| {
+            let html = page(fixture, false, p);
+            html.split("<svg")
+                .skip(1)
+                .map(|s| s.split("</svg>").next().unwrap_or("").to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+    };
+    let first = drawings(&built(false));
+    assert!(first.len() >= 2, "{}", first.len());
+    assert_eq!(first, drawings(&built(false)));
+}
