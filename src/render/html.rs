@@ -392,7 +392,18 @@ fn insert_page_values(
                     .collect::<Vec<_>>(),
             );
         }
-        Page::Timeline => context.insert("events", &timeline(&site.timeline, site, links)),
+        Page::Timeline => {
+            context.insert("events", &timeline(&site.timeline, site, links));
+            let drawing = crate::render::chart::timeline::Drawing {
+                root: Some(&links.root),
+                words: site.words(),
+                width: 960.0,
+            };
+            context.insert(
+                "timeline_chart",
+                &crate::render::chart::timeline::svg(&site.timeline, &drawing),
+            );
+        }
         Page::Sources => {
             let shown: Vec<&Source> = site.sources.iter().filter(|s| !s.anonymous).collect();
             context.insert("sources", &shown);
@@ -401,11 +412,11 @@ fn insert_page_values(
         Page::Network => {
             let graph = Graph::whole(site);
             let words = site.words();
-            let title = network_title(&graph, words);
+            let title = graph.title(words);
             let drawing = Drawing {
                 id: "network",
                 title: &title,
-                size: network_size(&graph),
+                size: graph.size(960.0),
                 root: Some(&links.root),
                 focus: None,
             };
@@ -446,23 +457,6 @@ fn insert_page_values(
             context.insert("dossiers", &list);
         }
     }
-}
-
-/// The title of a network drawing: how many entities and dossiers it shows.
-pub fn network_title(graph: &Graph, words: &Words) -> String {
-    words.fill(
-        "network_title",
-        &[
-            ("entities", &graph.entity_count().to_string()),
-            ("dossiers", &graph.dossier_count().to_string()),
-        ],
-    )
-}
-
-/// The box of the whole network: taller as it grows, so that 100 nodes keep their room.
-pub fn network_size(graph: &Graph) -> (f64, f64) {
-    let rows = (graph.nodes.len() as f64).sqrt().ceil();
-    (960.0, (rows * 70.0).clamp(360.0, 1400.0))
 }
 
 /// A network drawing and the same links as a list, for a template.

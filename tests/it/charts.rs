@@ -335,3 +335,49 @@ fn two_builds_draw_the_same_bytes() {
     assert!(first.len() >= 2, "{}", first.len());
     assert_eq!(first, drawings(&built(false)));
 }
+
+#[test]
+fn the_timeline_chart_has_a_mark_per_event_linking_to_its_dossier() {
+    let fixture = built(false);
+    let html = page(&fixture, false, "timeline/index.html");
+    let svg = between(&html, "<svg", "</svg>");
+    let marks: Vec<&str> = svg.split("<a href=\"").skip(1).collect();
+    // Three public events; the restricted file's is not drawn.
+    assert_eq!(marks.len(), 3, "{svg}");
+    let to = |mark: &str| mark.split('"').next().unwrap_or("").to_string();
+    assert_eq!(
+        marks.iter().map(|m| to(m)).collect::<Vec<_>>(),
+        [
+            "../dossiers/first/index.html",
+            "../dossiers/first/index.html",
+            "../dossiers/second/index.html"
+        ]
+    );
+    // Partial dates are spans, a full date a dot.
+    assert!(marks[0].starts_with("../dossiers/first/index.html\"><rect"));
+    assert!(marks[0].contains("<title>May 2019 — First case: An offer is made.</title>"));
+    assert!(marks[1].contains("\"><circle"));
+    assert!(marks[2].contains("\"><rect"));
+    assert!(!svg.contains("Canary"));
+}
+
+#[test]
+fn the_public_compendium_draws_the_network_and_the_chart_without_restricted_items() {
+    let fixture = fixture();
+    let run = fixture.run(&["build", "--pdf"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = crate::support::pdf_text(&fixture.out().join("pdf/compendium.pdf"));
+    assert!(
+        text.contains("Figure 1: Events over time, one lane per dossier"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Figure 2: The network of entities and dossiers"),
+        "{text}"
+    );
+    // The drawings' labels are text in the PDF.
+    assert!(text.contains("Almoloya de Juárez") && text.contains("CJNG"));
+    for canary in CANARIES {
+        assert!(!text.contains(canary), "the compendium shows {canary}");
+    }
+}

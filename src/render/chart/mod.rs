@@ -8,6 +8,7 @@
 //! shapes are styled with presentation attributes, which both browsers and Typst read.
 
 pub mod network;
+pub mod timeline;
 
 /// A coordinate or length as written: one decimal, no `-0.0`.
 pub(crate) fn num(value: f64) -> String {

@@ -131,6 +131,24 @@ impl Graph {
         self.nodes.len() - self.entity_count()
     }
 
+    /// The drawing's title: how many entities and dossiers it shows.
+    pub fn title(&self, words: &crate::i18n::Words) -> String {
+        words.fill(
+            "network_title",
+            &[
+                ("entities", &self.entity_count().to_string()),
+                ("dossiers", &self.dossier_count().to_string()),
+            ],
+        )
+    }
+
+    /// The box of the whole network `width` wide: taller as it grows, so that 100 nodes
+    /// keep their room.
+    pub fn size(&self, width: f64) -> (f64, f64) {
+        let rows = (self.nodes.len() as f64).sqrt().ceil();
+        (width, (rows * 70.0 * width / 960.0).clamp(360.0, 1400.0))
+    }
+
     /// A link's text, the same in the drawing's tooltip and in the list beside it:
     /// `First case — CJNG: buyer`.
     pub fn link_text(&self, link: &Link) -> String {
