@@ -255,7 +255,8 @@ fn fit(at: &[(f64, f64)], width: f64, height: f64) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// The colour of a node: dossiers dark, entities by kind (each readable on white).
+/// The colour of a node: dossiers dark, entities by kind (each readable on white). The
+/// legend's swatches in `style.css` use the same colours.
 fn colour(kind: Option<EntityKind>) -> &'static str {
     match kind {
         None => "#1b1f24",
