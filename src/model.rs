@@ -429,6 +429,14 @@ pub struct Source {
     pub cited_by: Vec<DossierRef>,
 }
 
+/// True for an Admiralty grade whose reliability is D–F or whose credibility is 4–6: the
+/// `weak` rule of the audit and the evidence panel read grades alike.
+pub fn is_low_grade(grade: &str) -> bool {
+    let b = grade.as_bytes();
+    let reliability = b.first().map(u8::to_ascii_uppercase);
+    matches!(reliability, Some(b'D'..=b'F')) || matches!(b.get(1), Some(b'4'..=b'6'))
+}
+
 /// Text shown in place of a link to something this build leaves out.
 pub const WITHHELD: &str = "[withheld]";
 
@@ -629,6 +637,8 @@ pub struct Dossier {
     pub sources: Vec<usize>,
     /// Timeline events, in date order.
     pub timeline: Vec<TimelineEvent>,
+    /// How many of the body's claims cite a source.
+    pub coverage: Coverage,
     /// Published dossiers that link here (body or `related`).
     pub backlinks: Vec<DossierRef>,
     /// Published translations: the dossier this one translates and the dossiers that
@@ -650,6 +660,25 @@ impl Dossier {
             date: self.date,
             status: self.status,
         }
+    }
+}
+
+/// How much of a body is cited: its blocks that make claims (paragraphs, list items and
+/// quotes, as `casefile check --audit`'s `uncited` rule counts them) and how many of those
+/// cite a source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    /// Blocks that make claims.
+    pub citable: usize,
+    /// Of those, the blocks that cite a source.
+    pub cited: usize,
+}
+
+impl Coverage {
+    /// The share cited, in whole percent (rounded down, so 100 means every claim); `None`
+    /// for a body that makes no claim.
+    pub fn percent(self) -> Option<usize> {
+        (self.citable > 0).then(|| self.cited * 100 / self.citable)
     }
 }
 

@@ -3,8 +3,7 @@
 // readers expect: a query with ñ finds only ñ ("año" does not find "ano"), a query without
 // it finds both ("pena" finds "Peña"). No server, works from file://.
 // Messages come from the search form's data-none, data-one and data-many attributes, in the
-// page's language. The index page's language filter (#lang-filter) shows only the cards of
-// one language.
+// page's language. The index page's filters and sort (see below) act on its cards.
 (function () {
   "use strict";
   var input = document.getElementById("search-input");
@@ -119,15 +118,64 @@
     show(search(linked), linked);
   }
 
-  // The index's language filter: only the cards of the chosen language stay visible.
-  var filter = document.getElementById("lang-filter");
-  if (filter) {
-    filter.addEventListener("change", function () {
-      var cards = document.querySelectorAll(".cards .card[data-lang]");
-      for (var i = 0; i < cards.length; i++) {
-        var lang = cards[i].getAttribute("data-lang");
-        cards[i].hidden = filter.value !== "" && lang !== filter.value;
+  // The index's filters (language, status, confidence, share of cited claims) show only
+  // the cards that match them all; its sort reorders the cards. Without the script the
+  // cards stay in the site's order (newest first) and the sorter stays hidden.
+  var cardList = document.querySelector(".cards");
+  var sorter = document.getElementById("sorter");
+  var controls = ["lang-filter", "status-filter", "confidence-filter", "coverage-filter", "sort-by"]
+    .map(function (id) { return document.getElementById(id); })
+    .filter(function (control) { return control; });
+  if (cardList && controls.length > 0) {
+    if (sorter) { sorter.hidden = false; }
+    var cards = Array.prototype.slice.call(cardList.querySelectorAll(".card"));
+    cards.forEach(function (card, i) { card.setAttribute("data-order", String(i)); });
+    var value = function (id) {
+      var control = document.getElementById(id);
+      return control ? control.value : "";
+    };
+    var coverage = function (card) {
+      var text = card.getAttribute("data-coverage");
+      return text === "" || text === null ? -1 : Number(text);
+    };
+    var rank = {
+      confidence: { high: 0, medium: 1, low: 2 },
+      status: { confirmed: 0, corroborated: 1, alleged: 2, disputed: 3, retracted: 4 }
+    };
+    var ranked = function (table, key) { return key in table ? table[key] : 9; };
+    var keys = {
+      "coverage-low": function (card) { return coverage(card); },
+      "coverage-high": function (card) { return -coverage(card); },
+      "confidence": function (card) { return ranked(rank.confidence, card.getAttribute("data-confidence")); },
+      "status": function (card) { return ranked(rank.status, card.getAttribute("data-status")); }
+    };
+    var matches = function (card) {
+      var lang = value("lang-filter");
+      var status = value("status-filter");
+      var confidence = value("confidence-filter");
+      var limit = value("coverage-filter");
+      if (lang && card.getAttribute("data-lang") !== lang) { return false; }
+      if (status && card.getAttribute("data-status") !== status) { return false; }
+      if (confidence && card.getAttribute("data-confidence") !== confidence) { return false; }
+      if (limit) {
+        var n = Number(limit);
+        var share = coverage(card);
+        if (share < 0 || (n < 0 ? share >= -n : share < n)) { return false; }
       }
-    });
+      return true;
+    };
+    var apply = function () {
+      var key = keys[value("sort-by")];
+      var order = function (card) { return Number(card.getAttribute("data-order")); };
+      var sorted = cards.slice().sort(function (a, b) {
+        var byKey = key ? key(a) - key(b) : 0;
+        return byKey !== 0 ? byKey : order(a) - order(b);
+      });
+      sorted.forEach(function (card) {
+        card.hidden = !matches(card);
+        cardList.appendChild(card);
+      });
+    };
+    controls.forEach(function (control) { control.addEventListener("change", apply); });
   }
 })();

@@ -182,9 +182,7 @@ fn ungraded(def: &SourceDef, file: &str, level: AuditLevel) -> Option<Diagnostic
 
 /// True for a grade whose reliability is D–F or whose credibility is 4–6.
 pub fn is_low_grade(grade: &str) -> bool {
-    let b = grade.as_bytes();
-    let reliability = b.first().map(u8::to_ascii_uppercase);
-    matches!(reliability, Some(b'D'..=b'F')) || matches!(b.get(1), Some(b'4'..=b'6'))
+    crate::model::is_low_grade(grade)
 }
 
 /// A dossier that cites at least one source, and only sources graded low. An ungraded

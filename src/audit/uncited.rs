@@ -86,6 +86,33 @@ pub fn is_questions_heading(text: &str) -> bool {
 
 /// The blocks of `body` that cite nothing and are not exempt.
 pub fn find(body: &Body) -> Vec<Uncited> {
+    claims(body)
+        .into_iter()
+        .filter(|c| !c.cited)
+        .map(|c| c.block)
+        .collect()
+}
+
+/// How many of a body's blocks make claims (the blocks [`find`] checks: not exempt) and how
+/// many of those cite a source. The evidence panel's share of cited paragraphs is
+/// `cited / citable`, so it counts exactly what the `uncited` rule reports.
+pub fn coverage(body: &Body) -> crate::model::Coverage {
+    let claims = claims(body);
+    crate::model::Coverage {
+        citable: claims.len(),
+        cited: claims.iter().filter(|c| c.cited).count(),
+    }
+}
+
+/// A block that makes a claim, cited or not.
+#[derive(Debug, Clone)]
+struct Claim {
+    block: Uncited,
+    cited: bool,
+}
+
+/// Every block of `body` that makes a claim, in document order.
+fn claims(body: &Body) -> Vec<Claim> {
     let citing: BTreeSet<&str> = body
         .footnotes
         .iter()
@@ -120,8 +147,8 @@ struct Open {
 struct Top {
     block: Option<Block>,
     cited: bool,
-    /// Its finding, if it is uncited and not exempt.
-    finding: Option<Uncited>,
+    /// Its claim, if it is not exempt.
+    claim: Option<Claim>,
 }
 
 #[derive(Debug, Default)]
@@ -133,8 +160,8 @@ struct Walk<'a> {
     /// Open block-level tags (lists, items, quotes, paragraphs, tables, …).
     depth: usize,
     top: Vec<Top>,
-    /// Findings inside lists and quotes (not top-level blocks).
-    nested: Vec<Uncited>,
+    /// Claims inside lists and quotes (not top-level blocks).
+    nested: Vec<Claim>,
     /// The level of the open-questions heading whose section this is.
     questions_level: Option<u8>,
     /// The text of the heading being read, with its level.
@@ -156,7 +183,7 @@ impl<'a> Walk<'a> {
             RawPiece::Markdown(Event::Rule) if self.depth == 0 => self.top.push(Top {
                 block: None,
                 cited: false,
-                finding: None,
+                claim: None,
             }),
             RawPiece::Cite(_) => self.cite(),
             RawPiece::FootnoteRef(label) if self.citing.contains(label.value.as_str()) => {
@@ -187,7 +214,7 @@ impl<'a> Walk<'a> {
             self.top.push(Top {
                 block,
                 cited: false,
-                finding: None,
+                claim: None,
             });
         }
         if let Some(block) = block {
@@ -223,14 +250,14 @@ impl<'a> Walk<'a> {
         };
         let closed = if closes_open { self.open.pop() } else { None };
         let cited = closed.as_ref().is_some_and(|o| o.cited);
-        let finding = closed.and_then(finding);
+        let claim = closed.and_then(claim);
         if self.depth == 0 {
             if let Some(top) = self.top.last_mut() {
                 top.cited = cited;
-                top.finding = finding;
+                top.claim = claim;
             }
         } else {
-            self.nested.extend(finding);
+            self.nested.extend(claim);
         }
     }
 
@@ -262,38 +289,39 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// The findings in document order. A quote is cited by a citing paragraph beside it.
-    fn finish(self) -> Vec<Uncited> {
+    /// The claims in document order. A quote is cited by a citing paragraph beside it.
+    fn finish(self) -> Vec<Claim> {
         let cites_beside = |i: usize, top: &[Top]| {
             let cites = |t: &Top| t.block == Some(Block::Paragraph) && t.cited;
             (i > 0 && cites(&top[i - 1])) || top.get(i + 1).is_some_and(cites)
         };
-        let mut found: Vec<Uncited> = self.nested;
+        let mut found: Vec<Claim> = self.nested;
         for (i, top) in self.top.iter().enumerate() {
-            if let Some(finding) = &top.finding {
+            if let Some(claim) = &top.claim {
+                let mut claim = claim.clone();
                 if top.block == Some(Block::Quote) && cites_beside(i, &self.top) {
-                    continue;
+                    claim.cited = true;
                 }
-                found.push(finding.clone());
+                found.push(claim);
             }
         }
-        found.sort_by_key(|f| f.span.start);
+        found.sort_by_key(|c| c.block.span.start);
         found
     }
 }
 
-/// The finding for a closed block, unless it is cited or exempt.
-fn finding(open: Open) -> Option<Uncited> {
+/// The claim a closed block makes, unless it is exempt.
+fn claim(open: Open) -> Option<Claim> {
     let text = open.text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let exempt = open.cited
-        || open.exempt
-        || open.task
-        || !text.chars().any(char::is_alphanumeric)
-        || is_question(&text);
-    (!exempt).then_some(Uncited {
-        block: open.block,
-        span: open.span,
-        text,
+    let exempt =
+        open.exempt || open.task || !text.chars().any(char::is_alphanumeric) || is_question(&text);
+    (!exempt).then_some(Claim {
+        block: Uncited {
+            block: open.block,
+            span: open.span,
+            text,
+        },
+        cited: open.cited,
     })
 }
 
@@ -431,6 +459,16 @@ mod tests {
         ] {
             assert!(!is_questions_heading(heading), "{heading}");
         }
+    }
+
+    #[test]
+    fn coverage_counts_the_blocks_the_rule_checks() {
+        let mut diags = Vec::new();
+        let body = "Cited [@a].\n\nBare.\n\n> quoted\n\nSo [@b].\n\n- item\n- Who?\n\n\
+                    ## Open questions\n\n- exempt\n";
+        let parsed = crate::parse::markdown::parse_body("a.md", body, 0, &mut diags);
+        let coverage = coverage(&parsed);
+        assert_eq!((coverage.citable, coverage.cited), (5, 3));
     }
 
     #[test]

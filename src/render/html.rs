@@ -11,6 +11,7 @@ use tera::{Context, Tera};
 
 use crate::i18n::Words;
 use crate::model::{Date, Dossier, Entity, NoteContent, Site, Source, TimelineEvent};
+use crate::render::chart::network::{self, Drawing, Graph};
 use crate::render::markup::{citation_html, escape_html, to_html, BodyLabels, PageLinks};
 use crate::render::template_error;
 
@@ -34,6 +35,17 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ("sources.html", include_str!("../../templates/sources.html")),
     ("404.html", include_str!("../../templates/404.html")),
     ("macros.html", include_str!("../../templates/macros.html")),
+    (
+        "evidence.html",
+        include_str!("../../templates/evidence.html"),
+    ),
+    ("desk.html", include_str!("../../templates/desk.html")),
+    ("sorter.html", include_str!("../../templates/sorter.html")),
+    ("network.html", include_str!("../../templates/network.html")),
+    (
+        "neighbourhood.html",
+        include_str!("../../templates/neighbourhood.html"),
+    ),
     ("sitemap.xml", include_str!("../../templates/sitemap.xml")),
     ("atom.xml", include_str!("../../templates/atom.xml")),
 ];
@@ -143,6 +155,7 @@ pub fn pages(site: &Site) -> Vec<Page<'_>> {
         Page::Sources,
         Page::Entities,
         Page::Tags,
+        Page::Network,
         Page::NotFound,
     ];
     pages.extend(site.dossiers.iter().map(Page::Dossier));
@@ -152,6 +165,10 @@ pub fn pages(site: &Site) -> Vec<Page<'_>> {
             .iter()
             .map(|(tag, dossiers)| Page::Tag(&tag.name, &tag.slug, dossiers)),
     );
+    // The desk is for editors: only an internal build has it.
+    if site.profile.internal {
+        pages.push(Page::Desk);
+    }
     // A sitemap and a feed invite crawlers and readers: an internal build has neither.
     if site.config.base_url.is_some() && !site.profile.internal {
         pages.push(Page::Sitemap);
@@ -173,8 +190,12 @@ pub enum Page<'a> {
     Entities,
     /// Every tag, with its dossiers' count.
     Tags,
+    /// The network of entities and dossiers.
+    Network,
     /// The page for an address that does not exist.
     NotFound,
+    /// The editors' desk: dossiers weakest first (internal builds only).
+    Desk,
     /// `sitemap.xml`.
     Sitemap,
     /// `atom.xml`.
@@ -224,6 +245,8 @@ pub fn page_job(site: &Site, shared: &SharedContext, options: SiteOptions, page:
         Page::Entities => ("entities/index.html".to_string(), "entities.html", 1),
         Page::Tags => ("tags/index.html".to_string(), "tags.html", 1),
         Page::NotFound => ("404.html".to_string(), "404.html", 0),
+        Page::Desk => ("desk/index.html".to_string(), "desk.html", 1),
+        Page::Network => ("network/index.html".to_string(), "network.html", 1),
         Page::Sitemap => ("sitemap.xml".to_string(), "sitemap.xml", 0),
         Page::Feed => ("atom.xml".to_string(), "atom.xml", 0),
         Page::Dossier(d) => (format!("dossiers/{}/index.html", d.id), "dossier.html", 2),
@@ -365,7 +388,18 @@ fn insert_page_values(
             context.insert("entities", &entities);
             context.insert("tags", &tag_list(site));
         }
-        Page::Timeline => context.insert("events", &timeline(&site.timeline, site, links)),
+        Page::Timeline => {
+            context.insert("events", &timeline(&site.timeline, site, links));
+            let drawing = crate::render::chart::timeline::Drawing {
+                root: Some(&links.root),
+                words: site.words(),
+                width: 960.0,
+            };
+            context.insert(
+                "timeline_chart",
+                &crate::render::chart::timeline::svg(&site.timeline, &drawing),
+            );
+        }
         Page::Sources => {
             let shown: Vec<&Source> = site.sources.iter().filter(|s| !s.anonymous).collect();
             context.insert("sources", &shown);
@@ -373,11 +407,43 @@ fn insert_page_values(
         Page::NotFound => {}
         Page::Entities => context.insert("groups", &entity_groups(site)),
         Page::Tags => context.insert("tags", &tag_list(site)),
+        Page::Network => {
+            let graph = Graph::whole(site);
+            let words = site.words();
+            let title = graph.title(words);
+            let drawing = Drawing {
+                id: "network",
+                title: &title,
+                size: graph.size(960.0),
+                root: Some(&links.root),
+                focus: None,
+            };
+            context.insert("network", &network_context(&graph, &drawing));
+        }
+        Page::Desk => {
+            let desk: Vec<Value> = crate::render::evidence::weakest_first(site)
+                .into_iter()
+                .map(|(d, evidence)| json!({"dossier": dossier_summary(d, links), "evidence": evidence, "fair": evidence.fair_percent()}))
+                .collect();
+            context.insert("desk", &desk);
+        }
         Page::Dossier(d) => context.insert("dossier", &dossier_context(d, site, links, options)),
         Page::Entity(e) => {
             let description = e.description.as_ref().map(|p| to_html(p, links));
             context.insert("entity", e);
             context.insert("description_html", &description);
+            let graph = Graph::neighbourhood(site, &e.id);
+            let title = site
+                .words()
+                .fill("network_neighbourhood_title", &[("name", e.name.as_str())]);
+            let drawing = Drawing {
+                id: "neighbourhood",
+                title: &title,
+                size: (720.0, 420.0),
+                root: Some(&links.root),
+                focus: Some(&e.id),
+            };
+            context.insert("network", &network_context(&graph, &drawing));
         }
         Page::Tag(name, slug, dossiers) => {
             context.insert("tag", &json!({"name": name, "slug": slug}));
@@ -463,6 +529,29 @@ fn tag_list(site: &Site) -> Vec<Value> {
         .iter()
         .map(|(t, ds)| json!({"name": t.name, "slug": t.slug, "count": ds.len()}))
         .collect()
+}
+
+/// A network drawing and the same links as a list, for a template.
+fn network_context(graph: &Graph, drawing: &Drawing) -> Value {
+    if graph.links.is_empty() {
+        return json!({"svg": null, "links": [], "legend": []});
+    }
+    let links: Vec<Value> = graph
+        .links
+        .iter()
+        .map(|l| {
+            let (d, e) = (&graph.nodes[l.dossier], &graph.nodes[l.entity]);
+            json!({"dossier": d.label, "dossier_href": d.href(), "entity": e.label, "entity_href": e.href(), "role": l.role})
+        })
+        .collect();
+    let kinds: std::collections::BTreeSet<Option<crate::model::EntityKind>> =
+        graph.nodes.iter().map(|n| n.kind).collect();
+    let legend: Vec<Value> = network::legend()
+        .into_iter()
+        .filter(|(kind, _)| kinds.contains(kind))
+        .map(|(kind, colour)| json!({"kind": kind, "colour": colour}))
+        .collect();
+    json!({"svg": network::svg(graph, drawing), "links": links, "legend": legend})
 }
 
 /// What marks every page of an internal build: the robots meta element that keeps it out of
@@ -563,6 +652,7 @@ fn dossier_summary(d: &Dossier, links: &PageLinks) -> Value {
         "tags": d.tags,
         "note_count": d.notes.len(),
         "source_count": d.sources.len(),
+        "coverage": d.coverage.percent(),
     })
 }
 
@@ -601,6 +691,10 @@ fn dossier_context(d: &Dossier, site: &Site, links: &PageLinks, options: SiteOpt
         map.insert("notes".into(), Value::Array(notes));
         map.insert("source_list".into(), json!(sources));
         map.insert("events".into(), json!(timeline(&d.timeline, site, links)));
+        map.insert(
+            "evidence".into(),
+            json!(crate::render::evidence::Evidence::of(site, d)),
+        );
         map.insert(
             "pdf".into(),
             json!(options

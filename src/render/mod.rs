@@ -1,5 +1,7 @@
 //! Rendering the resolved site: HTML pages through tera, PDFs through typst.
 
+pub mod chart;
+pub mod evidence;
 pub mod html;
 pub mod markup;
 pub mod pdf;

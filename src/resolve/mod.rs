@@ -569,6 +569,7 @@ fn build_dossier(checked: &Checked, published: &Published, i: usize) -> (Dossier
         headings: body_headings,
         sources,
         timeline,
+        coverage: crate::audit::uncited::coverage(&parsed.body),
         backlinks: Vec::new(),
         translations: Vec::new(),
         plain_text: body_text,

@@ -1262,7 +1262,14 @@ fn active_content(rel: &str, html: &str) -> Vec<String> {
                 ));
             }
         }
+        // casefile's own drawings (docs/charts.md) are the one SVG a page may have: their
+        // tags are still checked above for handlers and dangerous URLs, and an author's
+        // `<svg>` never starts like this.
+        let own_drawing = tag.name == "svg"
+            && html[tag.at..]
+                .starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart ");
         if in_main
+            && !own_drawing
             && [
                 "iframe", "object", "embed", "svg", "math", "style", "form", "base", "meta",
                 "link", "button", "input",

@@ -5,6 +5,7 @@ mod support;
 
 mod audit;
 mod browser;
+mod charts;
 mod check;
 mod checkers;
 mod cli;

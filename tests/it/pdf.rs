@@ -275,6 +275,7 @@ fn compendium_contents_cross_references_footers_and_links_give_the_right_pages()
     }
     for (section, _) in [
         ("Timeline of all dossiers", 0),
+        ("Network", 0),
         ("Index of entities", 0),
         ("Register of sources", 0),
     ] {

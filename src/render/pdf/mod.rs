@@ -458,6 +458,7 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
         array(d.tags.iter().map(|t| string(&t.name))),
         array(related)
     );
+    out.push_str(&evidence_markup(site, d, words));
     let mut body = Emitter::new(target, &d.notes);
     body.pieces(&d.body);
     out.push_str(&body.finish());
@@ -489,6 +490,75 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
         level + 1
     );
     out
+}
+
+/// The evidence panel of a dossier, with the figures of the site's panel.
+fn evidence_markup(site: &Site, d: &Dossier, words: &Words) -> String {
+    let e = crate::render::evidence::Evidence::of(site, d);
+    let coverage = match e.percent {
+        Some(percent) => words.fill(
+            "evidence_cited",
+            &[
+                ("cited", &e.coverage.cited.to_string()),
+                ("citable", &e.coverage.citable.to_string()),
+                ("percent", &percent.to_string()),
+            ],
+        ),
+        None => words.get("evidence_no_claims").to_string(),
+    };
+    let mut rows = Vec::new();
+    let mut sources = e.sources.to_string();
+    if e.confidential > 0 {
+        let _ = write!(
+            sources,
+            " ({} {})",
+            e.confidential,
+            words.get("confidential")
+        );
+    }
+    rows.push((words.get("evidence_sources"), sources));
+    let kinds: Vec<String> = e
+        .kinds
+        .iter()
+        .map(|k| {
+            format!(
+                "{} {}",
+                words.get(&format!("source_kind.{}", k.name)),
+                k.count
+            )
+        })
+        .collect();
+    if !kinds.is_empty() {
+        rows.push((words.get("evidence_by_kind"), kinds.join(" · ")));
+    }
+    let mut grades: Vec<String> = e
+        .grades
+        .iter()
+        .map(|g| format!("{} {}", g.name, g.count))
+        .collect();
+    if e.ungraded > 0 {
+        grades.push(format!("{} {}", words.get("ungraded"), e.ungraded));
+    }
+    if !grades.is_empty() {
+        rows.push((words.get("evidence_by_grade"), grades.join(" · ")));
+    }
+    if let (Some(oldest), Some(newest)) = (e.oldest, e.newest) {
+        let span = if oldest == newest {
+            words.date(&oldest)
+        } else {
+            format!("{} – {}", words.date(&oldest), words.date(&newest))
+        };
+        rows.push((words.get("evidence_dates"), span));
+    }
+    let rows = rows
+        .into_iter()
+        .map(|(label, text)| format!("({}, {})", string(label), string(&text)));
+    format!(
+        "#evidence(coverage: {}, percent: {}, rows: {}, t: t)\n",
+        string(&coverage),
+        e.percent.map_or("none".to_string(), |p| p.to_string()),
+        array(rows)
+    )
 }
 
 /// Links to a dossier's published translations: to their briefings (`ID.pdf` beside this

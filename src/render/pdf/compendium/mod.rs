@@ -221,6 +221,7 @@ fn finish(
     let words = site.words();
     let sections: Vec<(&str, usize)> = [
         ("timeline_all", "back-timeline"),
+        ("network", "back-network"),
         ("index_of_entities", "back-index"),
         ("register_of_sources", "back-sources"),
     ]

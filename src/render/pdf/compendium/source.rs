@@ -8,6 +8,8 @@ use std::fmt::Write;
 use super::super::markup::{escape, label, string, Emitter, Target};
 use super::super::{array, dossier_markup, preamble, source_entry, DocumentInfo, EPOCH};
 use crate::model::{Dossier, Site};
+use crate::render::chart::network::{self, Graph};
+use crate::render::chart::timeline;
 
 /// The label of a dossier's title in the compendium.
 pub(super) fn dossier_label(id: &str) -> String {
@@ -84,6 +86,7 @@ pub(super) fn back_matter(site: &Site, pages: &Pages, digits: usize) -> String {
         array(events),
         escape(words.get("timeline_all"))
     );
+    out.push_str(&charts(site));
     let _ = writeln!(
         out,
         "#pagebreak(weak: true)\n= {} <back-index>\n#set par(justify: false)",
@@ -120,6 +123,53 @@ pub(super) fn back_matter(site: &Site, pages: &Pages, digits: usize) -> String {
         .map(|s| source_entry(s, words))
         .collect();
     let _ = writeln!(out, "#sources-section({}, level: 2, t: t)", array(shown));
+    out
+}
+
+/// Lanes of the timeline chart a page holds.
+const LANES_PER_PAGE: usize = 18;
+
+/// The drawings of the back matter: the chart of events over time (after the merged
+/// timeline), then the network on a page of its own. Drawn without links: a PDF is read
+/// apart from the site.
+fn charts(site: &Site) -> String {
+    let words = site.words();
+    let mut out = String::new();
+    let drawing = timeline::Drawing {
+        root: None,
+        words,
+        width: 640.0,
+    };
+    for svg in timeline::charts(&site.timeline, &drawing, LANES_PER_PAGE) {
+        let _ = writeln!(
+            out,
+            "#figure(image(bytes({}), format: \"svg\", width: 100%, alt: {}), caption: [{}])",
+            string(&svg),
+            string(words.get("timeline_figure")),
+            escape(words.get("timeline_figure"))
+        );
+    }
+    let graph = Graph::whole(site);
+    if graph.links.is_empty() {
+        return out;
+    }
+    let title = graph.title(words);
+    let drawing = network::Drawing {
+        id: "network",
+        title: &title,
+        // Taller than on a screen: the figure has a portrait page to itself.
+        size: (720.0, (graph.size(720.0).1 * 1.8).min(960.0)),
+        root: None,
+        focus: None,
+    };
+    let _ = writeln!(
+        out,
+        "#pagebreak(weak: true)\n= {} <back-network>\n#figure(image(bytes({}), format: \"svg\", width: 100%, alt: {}), caption: [{}])",
+        escape(words.get("network")),
+        string(&network::svg(&graph, &drawing)),
+        string(&title),
+        escape(words.get("network_figure"))
+    );
     out
 }
 
