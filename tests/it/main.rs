@@ -14,6 +14,7 @@ mod i18n;
 mod incremental;
 mod links;
 mod pdf;
+mod pdfopts;
 mod profiles;
 mod serve;
 mod site;

@@ -6,6 +6,7 @@
 pub mod compendium;
 pub mod emit;
 pub mod markup;
+pub mod viewer;
 pub mod warnings;
 pub mod world;
 
@@ -214,6 +215,7 @@ pub fn compile(
     let options = pdf_options(site, name, date)?;
     let pdf =
         typst_pdf::pdf(&document, &options).map_err(|errors| describe(&world, name, &errors))?;
+    let pdf = viewer::display_doc_title(pdf);
     // typst memoizes across documents; keep its cache from growing without bound.
     comemo::evict(10);
     Ok(Compiled {
@@ -488,7 +490,26 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
         array(events),
         level + 1
     );
+    out.push_str(&referenced_by(site, d, target, level + 1));
     out
+}
+
+/// The dossiers that link to this one, as the site's dossier page lists them: in the
+/// compendium, those it holds link to their chapter with their page.
+fn referenced_by(site: &Site, d: &Dossier, target: Target, level: u8) -> String {
+    let words = site.interface.words(&d.lang);
+    let items = d.backlinks.iter().map(|b| {
+        let title = match target {
+            Target::Compendium(_) if site.dossier(&b.id).is_some() => format!(
+                "[#xref({}, t: t)[#emph[{}]]]",
+                string(&label(&format!("d-{}", b.id))),
+                escape(&b.title)
+            ),
+            _ => format!("[#emph[{}]]", escape(&b.title)),
+        };
+        format!("(title: {title}, date: {})", string(&words.date(&b.date)))
+    });
+    format!("#referenced-by({}, level: {level}, t: t)\n", array(items))
 }
 
 /// Links to a dossier's published translations: to their briefings (`ID.pdf` beside this

@@ -379,14 +379,15 @@ fn roman(mut n: usize) -> String {
 fn export(site: &Site, document: PagedDocument) -> Result<Vec<u8>, String> {
     let date = site.last_updated().unwrap_or(EPOCH);
     let options = pdf_options(site, "compendium", date)?;
-    typst_pdf::pdf(&document, &options).map_err(|errors| {
+    let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| {
         let mut out = "PDF `compendium.pdf` could not be written:".to_string();
         for error in errors {
             out.push_str("\n  ");
             out.push_str(&error.message);
         }
         out
-    })
+    })?;
+    Ok(super::viewer::display_doc_title(pdf))
 }
 
 /// The Typst sources of the compendium's parts, with placeholder page numbers, each with a
