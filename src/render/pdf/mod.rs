@@ -310,6 +310,24 @@ struct DocumentInfo<'a> {
     running: &'a str,
     restricted: bool,
     lang: &'a str,
+    /// Whether the page header shows the logo of `[pdf]` (briefings).
+    logo: bool,
+}
+
+/// The logo of `[pdf]` as the template takes it: its path in the world (`check` wrote it
+/// relative to `content/`) and its alternative text (the site's title), or `none`.
+fn logo(site: &Site) -> String {
+    site.config
+        .pdf
+        .logo
+        .as_ref()
+        .map_or("none".to_string(), |logo| {
+            format!(
+                "(path: {}, alt: {})",
+                string(&format!("{}{}", world::MEDIA_DIR, logo.value)),
+                string(&site.config.title)
+            )
+        })
 }
 
 fn preamble(site: &Site, info: &DocumentInfo) -> String {
@@ -321,7 +339,10 @@ fn preamble(site: &Site, info: &DocumentInfo) -> String {
         running,
         restricted,
         lang,
+        logo: with_logo,
     } = *info;
+    let pdf = &site.config.pdf;
+    let margins = &pdf.margins;
     let authors = if authors.is_empty() {
         &site.config.authors
     } else {
@@ -340,7 +361,7 @@ fn preamble(site: &Site, info: &DocumentInfo) -> String {
         "#import \"/templates/casefile.typ\": *\n\
          {}\
          #set document(title: {}, author: {}, keywords: {}, date: {date})\n\
-         #show: setup.with(title: {}, running: {}, restricted: {restricted}, lang: {}, region: {}, paper: {}, t: t)\n",
+         #show: setup.with(title: {}, running: {}, restricted: {restricted}, lang: {}, region: {}, paper: {}, margin: (top: {}, bottom: {}, inside: {}, outside: {}), font-size: {}, logo: {}, t: t)\n",
         words_binding(site.interface.words(lang)),
         string(title),
         array(authors.iter().map(|a| string(a))),
@@ -349,7 +370,17 @@ fn preamble(site: &Site, info: &DocumentInfo) -> String {
         string(running),
         string(&locale.lang),
         opt_str(locale.region.as_deref()),
-        string(site.config.pdf.paper.typst_name()),
+        string(pdf.paper.typst_name()),
+        margins.top.typst(),
+        margins.bottom.typst(),
+        margins.inside.typst(),
+        margins.outside.typst(),
+        pdf.font_size.typst(),
+        if with_logo {
+            logo(site)
+        } else {
+            "none".to_string()
+        },
     )
 }
 
@@ -395,6 +426,7 @@ pub fn briefing_source(site: &Site, d: &Dossier) -> String {
         running: &site.config.title,
         restricted: d.restricted,
         lang: &d.lang,
+        logo: true,
     };
     let mut out = preamble(site, &info);
     out.push_str(&dossier_markup(site, d, Target::Briefing, 1));
@@ -407,7 +439,7 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
     let mut out = String::new();
     let title_label = match target {
         Target::Briefing => String::new(),
-        Target::Compendium(id) => format!(" <{}>", label(&format!("d-{id}"))),
+        Target::Compendium(chapter) => format!(" <{}>", label(&format!("d-{}", chapter.id))),
     };
     let summary = d.summary.as_ref().map_or("none".to_string(), |pieces| {
         let mut e = Emitter::new(target, &[]);
@@ -444,13 +476,16 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
             string(words.get(&format!("entity_kind.{}", e.kind.as_str())))
         )
     });
-    let related = d.related.iter().map(|r| match target {
-        Target::Briefing => format!("[{}]", escape(&r.title)),
-        Target::Compendium(_) => format!(
-            "[#xref({})[{}]]",
-            string(&label(&format!("d-{}", r.id))),
-            escape(&r.title)
-        ),
+    let related = d.related.iter().map(|r| {
+        if target.links_to(&r.id) {
+            format!(
+                "[#xref({})[{}]]",
+                string(&label(&format!("d-{}", r.id))),
+                escape(&r.title)
+            )
+        } else {
+            format!("[{}]", escape(&r.title))
+        }
     });
     out.push_str(&translation_links(site, d, target));
     let _ = writeln!(
@@ -500,7 +535,7 @@ fn referenced_by(site: &Site, d: &Dossier, target: Target, level: u8) -> String 
     let words = site.interface.words(&d.lang);
     let items = d.backlinks.iter().map(|b| {
         let title = match target {
-            Target::Compendium(_) if site.dossier(&b.id).is_some() => format!(
+            _ if target.links_to(&b.id) => format!(
                 "[#xref({}, t: t)[#emph[{}]]]",
                 string(&label(&format!("d-{}", b.id))),
                 escape(&b.title)
@@ -525,6 +560,9 @@ fn translation_links(site: &Site, d: &Dossier, target: Target) -> String {
                 string(&format!("{}.pdf", tr.id)),
                 escape(&tr.title)
             ),
+            Target::Compendium(_) if !target.links_to(&tr.id) => {
+                format!("emph[{}]", escape(&tr.title))
+            }
             Target::Compendium(_) => format!(
                 "xref({}, t: t)[#emph[{}]]",
                 string(&label(&format!("d-{}", tr.id))),
