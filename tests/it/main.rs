@@ -8,6 +8,7 @@ mod browser;
 mod check;
 mod checkers;
 mod cli;
+mod conventions;
 mod export;
 mod hostile;
 mod i18n;
