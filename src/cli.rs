@@ -21,12 +21,51 @@ pub struct Cli {
 /// Options shared by every command.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
+    /// Print only errors.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also print what is read and written, stage by stage.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+}
+
+impl GlobalArgs {
+    /// How much to print.
+    pub fn verbosity(&self) -> Verbosity {
+        match (self.quiet, self.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (_, true) => Verbosity::Verbose,
+            _ => Verbosity::Normal,
+        }
+    }
+}
+
+/// How much a command prints on standard error besides errors.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Verbosity {
+    /// `--quiet`: errors only.
+    Quiet,
+    /// Warnings and a summary line.
+    #[default]
+    Normal,
+    /// `--verbose`: also what is read and written, stage by stage.
+    Verbose,
+}
+
+/// The project folder, for the commands that read a project.
+#[derive(Debug, Clone, Args)]
+pub struct ProjectArgs {
     /// The project folder.
-    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
+    #[arg(long, default_value = ".", value_name = "DIR")]
     pub root: PathBuf,
+}
+
+/// Where a command that writes output writes it.
+#[derive(Debug, Clone, Args)]
+pub struct OutArgs {
     /// Where output goes (default: ROOT/output, or ROOT/output-internal with --internal; for
     /// export, export/ inside them).
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
 
@@ -37,11 +76,8 @@ pub enum Command {
     Build(BuildArgs),
     /// Validate only.
     Check(CheckArgs),
-    /// Write content/dossiers/ID.md from a template.
-    New {
-        /// The new dossier's id.
-        id: String,
-    },
+    /// Write a draft dossier, content/dossiers/ID.md (or FOLDER/ID.md for FOLDER/ID).
+    New(NewArgs),
     /// Build the site, serve it to this machine only and rebuild when the project changes.
     Serve(ServeArgs),
     /// Write data for other tools (FollowTheMoney, CSL-JSON, timeline CSV and JSON, the
@@ -62,9 +98,26 @@ pub enum Command {
     Man,
 }
 
+/// Options of `new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The new dossier's id, optionally under folders of content/dossiers/
+    /// (`mexico/case-1`).
+    pub id: String,
+    /// The project.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
 /// Options of `build`.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
+    /// The project.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// The output folder.
+    #[command(flatten)]
+    pub output: OutArgs,
     /// Build only the site.
     #[arg(long, conflicts_with = "pdf")]
     pub site: bool,
@@ -106,6 +159,15 @@ pub struct BuildArgs {
 /// Options of `serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// The project.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// The output folder.
+    #[command(flatten)]
+    pub output: OutArgs,
+    /// Open the site in the default browser once it is built.
+    #[arg(long)]
+    pub open: bool,
     /// The port (0 picks a free one).
     #[arg(long, default_value_t = 1111)]
     pub port: u16,
@@ -128,6 +190,12 @@ pub struct ServeArgs {
 /// Options of `export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
+    /// The project.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// The output folder.
+    #[command(flatten)]
+    pub output: OutArgs,
     /// Include restricted material and identify confidential sources; writes to
     /// ROOT/output-internal/export unless --out says otherwise.
     #[arg(long)]
@@ -143,6 +211,9 @@ pub struct ExportArgs {
 /// Options of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// The project.
+    #[command(flatten)]
+    pub project: ProjectArgs,
     /// Also run the audit rules of `[audit]` in casefile.toml: uncited paragraphs and list
     /// items, unarchived and ungraded sources, dossiers resting on weak sources.
     #[arg(long)]

@@ -42,6 +42,113 @@ pub struct PdfConfig {
     pub paper: Paper,
     /// Archival standard.
     pub standard: PdfStandard,
+    /// Page margins.
+    pub margins: Margins,
+    /// The body text's size.
+    pub font_size: Length,
+    /// An image under `content/` shown on the compendium's cover and in the header of
+    /// briefings, with the span of the key's value: as written until `check` has found it,
+    /// then its path relative to `content/`.
+    pub logo: Option<Spanned<String>>,
+    /// Text printed on the compendium's cover under its description.
+    pub cover_text: Option<String>,
+    /// The dossiers of the compendium in their order, with the span of each id; `None` for
+    /// every published dossier, newest first.
+    pub compendium: Option<Vec<Spanned<String>>>,
+}
+
+impl Default for PdfConfig {
+    fn default() -> Self {
+        PdfConfig {
+            paper: Paper::A4,
+            standard: PdfStandard::None,
+            margins: Margins::default(),
+            font_size: Length::points(10.5),
+            logo: None,
+            cover_text: None,
+            compendium: None,
+        }
+    }
+}
+
+/// A length as `casefile.toml` gives it (`2cm`, `10.5pt`): a number and a unit Typst knows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Length {
+    /// The number.
+    pub value: f64,
+    /// `pt`, `mm`, `cm` or `in`.
+    pub unit: &'static str,
+}
+
+impl Length {
+    /// The units a length may be given in, with their size in points.
+    pub const UNITS: &'static [(&'static str, f64)] = &[
+        ("pt", 1.0),
+        ("mm", 72.0 / 25.4),
+        ("cm", 72.0 / 2.54),
+        ("in", 72.0),
+    ];
+
+    /// A length in points.
+    pub const fn points(value: f64) -> Length {
+        Length { value, unit: "pt" }
+    }
+
+    /// A length in centimetres.
+    pub const fn cm(value: f64) -> Length {
+        Length { value, unit: "cm" }
+    }
+
+    /// Reads `2cm`, `10.5pt`, `0.75in`; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Length> {
+        let text = text.trim();
+        let (unit, _) = Length::UNITS
+            .iter()
+            .find(|(unit, _)| text.ends_with(unit))?;
+        let number = text[..text.len() - unit.len()].trim();
+        let digits = number.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        let value: f64 = number.parse().ok().filter(|_| digits)?;
+        Some(Length { value, unit })
+    }
+
+    /// The length in points.
+    pub fn to_points(self) -> f64 {
+        let per_point = Length::UNITS
+            .iter()
+            .find(|(unit, _)| *unit == self.unit)
+            .map_or(1.0, |(_, p)| *p);
+        self.value * per_point
+    }
+
+    /// As Typst writes it.
+    pub fn typst(self) -> String {
+        format!("{}{}", self.value, self.unit)
+    }
+}
+
+/// The page margins of the PDFs. `inside` and `outside` are the binding side and the other
+/// (left and right on a right-hand page).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Margins {
+    /// Above the text (the header sits in it).
+    pub top: Length,
+    /// Below the text (the footer sits in it).
+    pub bottom: Length,
+    /// On the binding side.
+    pub inside: Length,
+    /// Away from the binding.
+    pub outside: Length,
+}
+
+impl Default for Margins {
+    fn default() -> Self {
+        Margins {
+            top: Length::cm(2.7),
+            bottom: Length::cm(2.5),
+            inside: Length::cm(2.3),
+            outside: Length::cm(2.3),
+        }
+    }
 }
 
 /// What an audit rule of `casefile check --audit` does with what it finds.
@@ -105,10 +212,7 @@ impl Default for Config {
             lang: "en".to_string(),
             authors: Vec::new(),
             base_url: None,
-            pdf: PdfConfig {
-                paper: Paper::A4,
-                standard: PdfStandard::None,
-            },
+            pdf: PdfConfig::default(),
             audit: AuditConfig::default(),
         }
     }

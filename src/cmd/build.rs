@@ -4,9 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::{check_build_out_dir, denied_warnings, emit, fail, report, Exit};
+use super::{check_build_out_dir, denied_warnings, emit, fail, plural, report, Exit};
+use super::{say_checked, say_read};
 use crate::cache::{self, Cache};
-use crate::cli::BuildArgs;
+use crate::cli::{BuildArgs, Verbosity};
 use crate::diagnostics::{Diagnostic, SourceTexts};
 use crate::incremental::{self, Manifest, Renderer, Shard, Stats};
 use crate::model::Profile;
@@ -32,11 +33,13 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// `--deny-warnings`: a warning fails the build (exit 1) and nothing is written.
     pub deny_warnings: bool,
+    /// How much to print while building (`--quiet`, `--verbose`).
+    pub verbosity: Verbosity,
 }
 
 impl BuildOptions {
     /// The options of `casefile build`.
-    pub fn from_args(args: &BuildArgs) -> Result<Self, String> {
+    pub fn from_args(args: &BuildArgs, verbosity: Verbosity) -> Result<Self, String> {
         let (site, pdf) = match (args.site, args.pdf) {
             (true, false) => (true, false),
             (false, true) => (false, true),
@@ -54,6 +57,7 @@ impl BuildOptions {
             pdf_links: pdf,
             base_url: args.base_url.clone(),
             deny_warnings: args.deny_warnings,
+            verbosity,
         })
     }
 
@@ -141,26 +145,28 @@ impl BuildReport {
 }
 
 /// Runs `casefile build`.
-pub fn run(root: &Path, out: &Path, args: &BuildArgs) -> Exit {
+pub fn run(root: &Path, out: &Path, args: &BuildArgs, verbosity: Verbosity) -> Exit {
     if let Err(message) = check_build_out_dir(root, out, args.internal) {
         return fail(&message);
     }
     if let Some(Err(message)) = args.emit_typst.as_deref().map(|d| emit::check_dir(root, d)) {
         return fail(&message);
     }
-    let options = match BuildOptions::from_args(args) {
+    let options = match BuildOptions::from_args(args, verbosity) {
         Ok(options) => options,
         Err(message) => return fail(&message),
     };
     let built = build(root, out, &options);
-    report(&built.diagnostics, &built.texts, args.format);
+    report(&built.diagnostics, &built.texts, args.format, verbosity);
     for error in &built.errors {
         eprintln!("error: {error}");
     }
     if args.timings {
         eprint!("{}", built.timings());
     }
-    eprintln!("{}", built.outcome(out));
+    if verbosity != Verbosity::Quiet || built.exit != Exit::Success {
+        eprintln!("{}", built.outcome(out));
+    }
     match (&args.emit_typst, built.exit) {
         (Some(dir), Exit::Success) => emit::run(root, dir, options.profile),
         _ => built.exit,
@@ -173,6 +179,11 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
     let stats = Stats::default();
     let outcome = crate::check(root);
     stats.stage("check", started);
+    let verbose = options.verbosity == Verbosity::Verbose;
+    if verbose {
+        say_read(root, &outcome.project);
+        say_checked(&outcome.diagnostics);
+    }
     let mut report = BuildReport {
         exit: outcome.exit(),
         diagnostics: outcome.diagnostics,
@@ -190,7 +201,18 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
     if let Some(url) = &options.base_url {
         checked.config.base_url = Some(url.clone());
     }
+    let left_out = left_out(&checked, options.profile);
     let site = resolve::build_site(&checked, options.profile);
+    if verbose {
+        eprintln!(
+            "resolved ({}): {} published{}",
+            incremental::profile_line(options.profile),
+            plural(site.dossiers.len(), "dossier"),
+            left_out
+                .as_deref()
+                .map_or(String::new(), |l| format!(", {l}"))
+        );
+    }
     let cache = Cache::at(
         options
             .cache_dir
@@ -208,7 +230,7 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
     }
     let fingerprint = incremental::fingerprint(&outcome.project, &shape, options.profile);
     let profile = incremental::profile_line(options.profile);
-    let progress = Progress::new();
+    let progress = Progress::new(options.verbosity != Verbosity::Quiet);
     let tick = || progress.tick();
     let renderer = |previous| Renderer {
         site: &site,
@@ -283,7 +305,17 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
     };
     report.stats.stage("render and write", rendering);
     match result {
-        Ok(()) => report.summary = Some(summary(&site, options, out, &report.stats, started)),
+        Ok(()) => {
+            if verbose {
+                eprint!("{}", report.timings().replacen("timings:", "rendered:", 1));
+                eprintln!("wrote {} (replaced whole)", out.display());
+            }
+            let counts = Counts {
+                stats: &report.stats,
+                left_out: left_out.as_deref(),
+            };
+            report.summary = Some(summary(&site, options, out, counts, started));
+        }
         Err((exit, errors)) => {
             report.exit = exit;
             report.errors = errors;
@@ -334,22 +366,61 @@ fn commit(
     staging.commit(&carry_over)
 }
 
+/// What the summary line counts: the files of the build and what the profile left out.
+struct Counts<'a> {
+    stats: &'a Stats,
+    left_out: Option<&'a str>,
+}
+
+/// What the profile leaves out, as `2 restricted and 1 draft left out`; `None` for nothing.
+/// A restricted draft counts as restricted.
+fn left_out(checked: &resolve::Checked, profile: crate::model::Profile) -> Option<String> {
+    let restricted_dossier = |d: &crate::parse::ParsedDossier| {
+        d.meta.classification == Some(crate::model::Classification::Restricted)
+    };
+    let restricted = checked
+        .dossiers
+        .iter()
+        .filter(|d| !profile.internal && restricted_dossier(d))
+        .count();
+    let drafts = checked
+        .dossiers
+        .iter()
+        .filter(|d| !profile.drafts && d.meta.draft)
+        .filter(|d| profile.internal || !restricted_dossier(d))
+        .count();
+    let mut parts = Vec::new();
+    if restricted > 0 {
+        parts.push(format!("{restricted} restricted"));
+    }
+    if drafts > 0 {
+        parts.push(plural(drafts, "draft"));
+    }
+    (!parts.is_empty()).then(|| format!("{} left out", parts.join(" and ")))
+}
+
 fn summary(
     site: &crate::model::Site,
     options: &BuildOptions,
     out: &Path,
-    stats: &Stats,
+    counts: Counts,
     started: Instant,
 ) -> String {
+    let stats = counts.stats;
     let (pages, pdfs) = (stats.pages.total(), stats.pdfs.total());
     let reused = stats.pages.get().2 + stats.pdfs.get().1 + stats.pdfs.get().2;
+    let mut notes = Vec::new();
+    if options.profile.internal {
+        notes.push("internal: includes restricted material");
+    }
+    notes.extend(counts.left_out);
     format!(
         "built {}{}: {}, {} in {}{} ({:.2} s)",
         counted(site.dossiers.len(), "dossier"),
-        if options.profile.internal {
-            " (internal: includes restricted material)"
+        if notes.is_empty() {
+            String::new()
         } else {
-            ""
+            format!(" ({})", notes.join("; "))
         },
         counted(pages, "page"),
         counted(pdfs, "PDF"),
@@ -402,10 +473,14 @@ fn finish_shard(
 struct Progress(indicatif::ProgressBar);
 
 impl Progress {
-    fn new() -> Self {
-        let bar =
-            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-        Progress(bar)
+    /// A bar on standard error, or a hidden one (`--quiet`).
+    fn new(shown: bool) -> Self {
+        let target = if shown {
+            indicatif::ProgressDrawTarget::stderr()
+        } else {
+            indicatif::ProgressDrawTarget::hidden()
+        };
+        Progress(indicatif::ProgressBar::with_draw_target(None, target))
     }
 
     fn start(&self, stage: &'static str, total: usize) {

@@ -2,15 +2,15 @@
 
 use std::path::Path;
 
-use super::{check_out_dir, denied_warnings, fail, report, Exit};
-use crate::cli::{CheckArgs, Format};
+use super::{denied_warnings, report, say_checked, say_read, Exit};
+use crate::cli::{CheckArgs, Format, Verbosity};
 
 /// Loads and checks the project (and audits it with `--audit`), prints every diagnostic.
-pub fn run(root: &Path, out: &Path, args: &CheckArgs) -> Exit {
-    if let Err(message) = check_out_dir(root, out) {
-        return fail(&message);
-    }
+pub fn run(root: &Path, args: &CheckArgs, verbosity: Verbosity) -> Exit {
     let mut outcome = crate::check(root);
+    if verbosity == Verbosity::Verbose {
+        say_read(root, &outcome.project);
+    }
     if args.audit {
         if let Some(checked) = &outcome.checked {
             outcome
@@ -19,8 +19,12 @@ pub fn run(root: &Path, out: &Path, args: &CheckArgs) -> Exit {
             crate::diagnostics::sort(&mut outcome.diagnostics);
         }
     }
-    report(&outcome.diagnostics, &outcome.texts, args.format);
-    if args.format == Format::Human && outcome.diagnostics.is_empty() {
+    if verbosity == Verbosity::Verbose {
+        say_checked(&outcome.diagnostics);
+    }
+    report(&outcome.diagnostics, &outcome.texts, args.format, verbosity);
+    let quiet = verbosity == Verbosity::Quiet;
+    if args.format == Format::Human && outcome.diagnostics.is_empty() && !quiet {
         if let Some(checked) = &outcome.checked {
             eprintln!(
                 "checked {} dossiers, {} entities and {} shared sources: no problems",

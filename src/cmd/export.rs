@@ -3,12 +3,12 @@
 
 use std::path::Path;
 
-use super::{check_build_out_dir, fail, report, Exit};
-use crate::cli::ExportArgs;
+use super::{check_build_out_dir, fail, report, say_checked, say_read, Exit};
+use crate::cli::{ExportArgs, Verbosity};
 use crate::model::Profile;
 
 /// Runs `casefile export`.
-pub fn run(root: &Path, out: &Path, args: &ExportArgs) -> Exit {
+pub fn run(root: &Path, out: &Path, args: &ExportArgs, verbosity: Verbosity) -> Exit {
     if let Err(message) = check_build_out_dir(root, out, args.internal) {
         return fail(&message);
     }
@@ -17,7 +17,11 @@ pub fn run(root: &Path, out: &Path, args: &ExportArgs) -> Exit {
         drafts: args.drafts,
     };
     let outcome = crate::check(root);
-    report(&outcome.diagnostics, &outcome.texts, args.format);
+    if verbosity == Verbosity::Verbose {
+        say_read(root, &outcome.project);
+        say_checked(&outcome.diagnostics);
+    }
+    report(&outcome.diagnostics, &outcome.texts, args.format, verbosity);
     let exit = outcome.exit();
     let Some(checked) = outcome.checked.filter(|_| exit == Exit::Success) else {
         eprintln!(
@@ -34,6 +38,14 @@ pub fn run(root: &Path, out: &Path, args: &ExportArgs) -> Exit {
             "cannot write {}: {err}; the previous export is as it was",
             out.display()
         ));
+    }
+    if verbosity == Verbosity::Verbose {
+        for (path, _) in &files {
+            eprintln!("wrote {}", out.join(path).display());
+        }
+    }
+    if verbosity == Verbosity::Quiet {
+        return Exit::Success;
     }
     eprintln!(
         "exported {} dossiers, {} entities, {} sources and {} timeline events{} to {}",

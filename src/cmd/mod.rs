@@ -11,7 +11,7 @@ pub mod serve;
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Cli, Command, Format};
+use crate::cli::{Cli, Command, Format, OutArgs, ProjectArgs, Verbosity};
 use crate::diagnostics::{self, Diagnostic, SourceTexts};
 
 /// How a command ended, as the spec's exit codes.
@@ -46,35 +46,67 @@ pub fn run(cli: Cli) -> Exit {
 }
 
 fn run_command(cli: Cli) -> Exit {
-    let root = cli.global.root.clone();
-    let internal = match &cli.command {
-        Command::Build(args) => args.internal,
-        Command::Serve(args) => args.internal,
-        Command::Export(args) => args.internal,
-        _ => false,
-    };
-    let out = cli
-        .global
-        .out
-        .clone()
-        .unwrap_or_else(|| match &cli.command {
-            Command::Export(_) => default_out(&root, internal).join(crate::export::EXPORT_DIR),
-            _ => default_out(&root, internal),
-        });
+    let verbosity = cli.global.verbosity();
     match cli.command {
-        Command::Check(args) => check::run(&root, &out, &args),
-        Command::Build(args) => build::run(&root, &out, &args),
-        Command::Serve(args) => serve::run(&root, &out, &args),
-        Command::Export(args) => export::run(&root, &out, &args),
-        Command::New { id } => new::run(&root, &id),
+        Command::Check(args) => check::run(&args.project.root.clone(), &args, verbosity),
+        Command::Build(args) => {
+            let (root, out) = folders(&args.project, &args.output, args.internal, false);
+            build::run(&root, &out, &args, verbosity)
+        }
+        Command::Serve(args) => {
+            let (root, out) = folders(&args.project, &args.output, args.internal, false);
+            serve::run(&root, &out, &args, verbosity)
+        }
+        Command::Export(args) => {
+            let (root, out) = folders(&args.project, &args.output, args.internal, true);
+            export::run(&root, &out, &args, verbosity)
+        }
+        Command::New(args) => new::run(&args.project.root, &args.id, verbosity),
         Command::Init { dir } => init::run(&dir),
         Command::Completions { shell } => help::completions(shell),
         Command::Man => help::man(),
     }
 }
 
-/// Prints diagnostics: human ones on standard error, JSON lines on standard output.
-pub fn report(diagnostics: &[Diagnostic], texts: &SourceTexts, format: Format) {
+/// The project root and the output folder of a command that writes one: `--out`, else the
+/// default for the profile (for `export`, its `export/` folder).
+fn folders(
+    project: &ProjectArgs,
+    output: &OutArgs,
+    internal: bool,
+    export: bool,
+) -> (PathBuf, PathBuf) {
+    let root = project.root.clone();
+    let out = output.out.clone().unwrap_or_else(|| {
+        let out = default_out(&root, internal);
+        if export {
+            out.join(crate::export::EXPORT_DIR)
+        } else {
+            out
+        }
+    });
+    (root, out)
+}
+
+/// Prints diagnostics: human ones on standard error (errors only with `--quiet`), JSON lines
+/// on standard output (all of them: a program asked for them).
+pub fn report(
+    diagnostics: &[Diagnostic],
+    texts: &SourceTexts,
+    format: Format,
+    verbosity: Verbosity,
+) {
+    let errors: Vec<Diagnostic>;
+    let diagnostics = if verbosity == Verbosity::Quiet && format == Format::Human {
+        errors = diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        &errors[..]
+    } else {
+        diagnostics
+    };
     match format {
         Format::Json => {
             let stdout = std::io::stdout();
@@ -92,6 +124,41 @@ pub fn report(diagnostics: &[Diagnostic], texts: &SourceTexts, format: Format) {
                 eprintln!("{}", diagnostics::summary(diagnostics));
             }
         }
+    }
+}
+
+/// `--verbose`: what a command read of the project.
+pub fn say_read(root: &Path, project: &crate::load::Project) {
+    let mut read = Vec::new();
+    if project.config.is_some() {
+        read.push(crate::parse::config::FILE_NAME.to_string());
+    }
+    read.push(plural(project.dossiers.len(), "dossier"));
+    read.extend(project.entities.as_ref().map(|f| f.label.clone()));
+    read.extend(project.sources.as_ref().map(|f| f.label.clone()));
+    read.push(plural(project.images.len(), "image"));
+    if !project.templates.is_empty() {
+        read.push(plural(project.templates.len(), "template"));
+    }
+    eprintln!("read {}: {}", root.display(), read.join(", "));
+}
+
+/// `--verbose`: how checking went.
+pub fn say_checked(diagnostics: &[Diagnostic]) {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    eprintln!(
+        "checked: {}, {}",
+        plural(errors, "error"),
+        plural(diagnostics.len() - errors, "warning")
+    );
+}
+
+/// `1 dossier`, `3 dossiers`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use super::build::{build, BuildOptions, BuildReport};
 use super::{check_build_out_dir, fail, Exit};
-use crate::cli::ServeArgs;
+use crate::cli::{ServeArgs, Verbosity};
 use crate::model::Profile;
 
 /// The script every served page gets: it asks for the build state and reloads on a new
@@ -28,13 +28,20 @@ struct State {
 }
 
 /// Runs the server until the process is stopped.
-pub fn run(root: &Path, out: &Path, args: &ServeArgs) -> Exit {
+pub fn run(root: &Path, out: &Path, args: &ServeArgs, verbosity: Verbosity) -> Exit {
     if let Err(message) = check_build_out_dir(root, out, args.internal) {
         return fail(&message);
     }
     let address = args.bind.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
     let listener = match TcpListener::bind((address, args.port)) {
         Ok(listener) => listener,
+        // kind: port-in-use.
+        Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => {
+            return fail(&format!(
+                "port {} is in use: try --port 0 for a free one (or another --port)",
+                args.port
+            ));
+        }
         Err(err) => {
             let at = SocketAddr::new(address, args.port);
             return fail(&format!("cannot listen on {at}: {err}"));
@@ -57,6 +64,7 @@ pub fn run(root: &Path, out: &Path, args: &ServeArgs) -> Exit {
         pdf_links: true,
         base_url: args.base_url.clone(),
         deny_warnings: false,
+        verbosity,
     };
     let state = Arc::new(Mutex::new(State::default()));
     // Taken before the first build, so that an edit made while it runs is built too.
@@ -72,11 +80,14 @@ pub fn run(root: &Path, out: &Path, args: &ServeArgs) -> Exit {
             }
         );
     }
+    let url = format!("http://{}/", SocketAddr::new(address, port));
     eprintln!(
-        "serving {} on http://{}/ (Ctrl-C to stop)",
+        "serving {} on {url} (Ctrl-C to stop)",
         out.join("site").display(),
-        SocketAddr::new(address, port)
     );
+    if args.open {
+        open_browser(&url);
+    }
     let (watch_root, watch_out, watch_state) =
         (root.to_path_buf(), out.to_path_buf(), Arc::clone(&state));
     std::thread::spawn(move || watch(&watch_root, &watch_out, &options, &watch_state, files));
@@ -90,6 +101,47 @@ pub fn run(root: &Path, out: &Path, args: &ServeArgs) -> Exit {
     Exit::Success
 }
 
+/// The program that opens a URL in the default browser.
+#[cfg(target_os = "macos")]
+const OPENER: &[&str] = &["open"];
+/// The program that opens a URL in the default browser.
+#[cfg(target_os = "windows")]
+const OPENER: &[&str] = &["cmd", "/C", "start", ""];
+/// The program that opens a URL in the default browser.
+#[cfg(not(any(target_os = "macos", target_os = "windows")))]
+const OPENER: &[&str] = &["xdg-open"];
+
+/// `serve --open`: opens the site in the default browser. The site is served whatever
+/// happens, so a failure is a warning that names the address (kind: browser-not-opened).
+fn open_browser(url: &str) {
+    let (program, args) = OPENER.split_first().unwrap_or((&"xdg-open", &[]));
+    let started = std::process::Command::new(program)
+        .args(args)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    match started {
+        Ok(mut child) => {
+            let (program, url) = (program.to_string(), url.to_string());
+            // Waited for on a thread of its own, so that the opener leaves no zombie.
+            std::thread::spawn(move || match child.wait() {
+                Ok(status) if !status.success() => {
+                    not_opened(&url, &format!("`{program}` failed ({status})"))
+                }
+                Err(err) => not_opened(&url, &format!("`{program}`: {err}")),
+                Ok(_) => {}
+            });
+        }
+        Err(err) => not_opened(url, &format!("cannot run `{program}`: {err}")),
+    }
+}
+
+fn not_opened(url: &str, why: &str) {
+    eprintln!("warning: --open: {why}; open {url} yourself");
+}
+
 /// Rebuilds in two steps so that an edit shows at once: the site first (its pages linking
 /// the previous briefings), then the PDFs. Open pages reload after each step that changed
 /// something.
@@ -99,17 +151,21 @@ fn rebuild(root: &Path, out: &Path, options: &BuildOptions, state: &Mutex<State>
         ..options.clone()
     };
     let first = build(root, out, &site_first);
-    publish(out, &first, state);
+    let quiet = options.verbosity == Verbosity::Quiet;
+    publish(out, &first, state, quiet);
     if first.exit == Exit::Success && options.pdf {
         let full = build(root, out, options);
-        publish(out, &full, state);
+        publish(out, &full, state, quiet);
     }
 }
 
-/// Tells open pages about a finished build: its errors, or a new version to reload.
-fn publish(out: &Path, report: &BuildReport, state: &Mutex<State>) {
+/// Tells open pages about a finished build: its errors, or a new version to reload. With
+/// `--quiet`, a build that succeeded prints nothing.
+fn publish(out: &Path, report: &BuildReport, state: &Mutex<State>, quiet: bool) {
     let text = report.text(out);
-    eprintln!("{text}");
+    if !quiet || report.exit != Exit::Success {
+        eprintln!("{text}");
+    }
     let mut state = state
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -7,7 +7,9 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{AuditConfig, AuditLevel, Config, Paper, PdfConfig, PdfStandard};
+use crate::model::{
+    AuditConfig, AuditLevel, Config, Length, Margins, Paper, PdfConfig, PdfStandard, Spanned as At,
+};
 
 /// The file name of the settings file in a project root.
 pub const FILE_NAME: &str = "casefile.toml";
@@ -21,7 +23,20 @@ const TOP_KEYS: &[&str] = &[
     "pdf",
     "audit",
 ];
-const PDF_KEYS: &[&str] = &["paper", "standard"];
+const PDF_KEYS: &[&str] = &[
+    "paper",
+    "standard",
+    "margins",
+    "font_size",
+    "logo",
+    "cover_text",
+    "compendium",
+];
+const MARGIN_KEYS: &[&str] = &["top", "bottom", "inside", "outside"];
+/// The margins a page may have (0 to 6 cm), in points.
+const MARGIN_RANGE: (f64, f64) = (0.0, 6.0 * 72.0 / 2.54);
+/// The body text sizes a PDF may have, in points.
+const FONT_SIZE_RANGE: (f64, f64) = (6.0, 18.0);
 const AUDIT_KEYS: &[&str] = &["uncited", "unarchived", "ungraded", "weak"];
 
 /// Parses `casefile.toml`. `file` is the label used in diagnostics. Problems are pushed to
@@ -197,12 +212,120 @@ impl Reader<'_> {
                         }
                     }
                 }
+                "margins" => {
+                    if let Some(margins) = self.margins(value) {
+                        pdf.margins = margins;
+                    }
+                }
+                "font_size" => {
+                    if let Some(size) = self.length(value, "font_size", FONT_SIZE_RANGE) {
+                        pdf.font_size = size;
+                    }
+                }
+                "logo" => {
+                    pdf.logo = self.string(value).map(|path| At::new(path, value.span()));
+                }
+                "cover_text" => pdf.cover_text = self.string(value),
+                "compendium" => pdf.compendium = self.ids(value),
                 _ => {
                     self.unknown(key, PDF_KEYS);
                 }
             }
         }
         Some(pdf)
+    }
+
+    /// `margins = "2cm"` (every side) or `margins = { top = "3cm", inside = "2.5cm" }` (the
+    /// sides not named keep their defaults).
+    fn margins(&mut self, value: &Spanned<DeValue>) -> Option<Margins> {
+        let range = MARGIN_RANGE;
+        let DeValue::Table(table) = value.get_ref() else {
+            let all = self.length(value, "margin", range)?;
+            return Some(Margins {
+                top: all,
+                bottom: all,
+                inside: all,
+                outside: all,
+            });
+        };
+        let mut margins = Margins::default();
+        for (key, value) in table.iter() {
+            let side = match key.get_ref().as_ref() {
+                "top" => &mut margins.top,
+                "bottom" => &mut margins.bottom,
+                "inside" => &mut margins.inside,
+                "outside" => &mut margins.outside,
+                _ => {
+                    self.unknown(key, MARGIN_KEYS);
+                    continue;
+                }
+            };
+            let name = format!("{} margin", key.get_ref().as_ref() as &str);
+            if let Some(length) = self.length(value, &name, range) {
+                *side = length;
+            }
+        }
+        Some(margins)
+    }
+
+    /// A length such as `"2cm"` or `"10.5pt"` within `range` (in points).
+    fn length(
+        &mut self,
+        value: &Spanned<DeValue>,
+        what: &str,
+        range: (f64, f64),
+    ) -> Option<Length> {
+        let DeValue::String(text) = value.get_ref() else {
+            self.error(
+                Code::WrongType,
+                value.span(),
+                format!("expected a length in quotes for {what}, such as \"2cm\" or \"10.5pt\""),
+            );
+            return None;
+        };
+        let Some(length) = Length::parse(text) else {
+            self.error(
+                Code::BadValue,
+                value.span(),
+                format!("`{text}` is not a length: write a number and one of pt, mm, cm, in, such as \"2cm\""),
+            );
+            return None;
+        };
+        let (low, high) = range;
+        let points = length.to_points();
+        if points < low || points > high {
+            let diag = Diagnostic::error(
+                Code::BadValue,
+                self.file,
+                value.span(),
+                format!("{what} `{text}` is out of range"),
+            )
+            .with_help(if high > 72.0 {
+                let cm = |points: f64| round(points * 2.54 / 72.0);
+                format!("use {}cm to {}cm", cm(low), cm(high))
+            } else {
+                format!("use {}pt to {}pt", round(low), round(high))
+            });
+            self.diags.push(diag);
+            return None;
+        }
+        Some(length)
+    }
+
+    /// A list of ids, each with its span.
+    fn ids(&mut self, value: &Spanned<DeValue>) -> Option<Vec<At<String>>> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.error(
+                Code::WrongType,
+                value.span(),
+                "expected a list of dossier ids, such as [\"id-a\", \"id-b\"]".to_string(),
+            );
+            return None;
+        };
+        items
+            .iter()
+            .map(|item| self.string(item).map(|id| At::new(id, item.span())))
+            .collect()
     }
 
     fn audit(&mut self, value: &Spanned<DeValue>) -> Option<AuditConfig> {
@@ -265,6 +388,12 @@ impl Reader<'_> {
         );
         self.diags.push(diag);
     }
+}
+
+/// A number of points as written in a hint: whole when it is.
+fn round(points: f64) -> String {
+    let tenths = (points * 10.0).round() / 10.0;
+    format!("{tenths}")
 }
 
 #[cfg(test)]
@@ -341,6 +470,64 @@ mod tests {
             Some("expected one of: off, warn, error")
         );
         assert_eq!(c.audit, AuditConfig::default());
+    }
+
+    #[test]
+    fn reads_the_pdf_options_of_a_publisher() {
+        let mut diags = Vec::new();
+        let text = "[pdf]\nmargins = { top = \"3cm\", inside = \"25mm\" }\nfont_size = \"11pt\"\nlogo = \"images/logo.png\"\ncover_text = \"For the desk.\"\ncompendium = [\"b\", \"a\"]\n";
+        let c = parse("casefile.toml", text, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        let pdf = &c.pdf;
+        assert_eq!(pdf.margins.top.typst(), "3cm");
+        assert_eq!(pdf.margins.inside.typst(), "25mm");
+        assert_eq!(
+            pdf.margins.bottom,
+            Margins::default().bottom,
+            "unnamed sides keep theirs"
+        );
+        assert_eq!(pdf.font_size.typst(), "11pt");
+        let logo = pdf.logo.as_ref().unwrap();
+        assert_eq!(&text[logo.span.clone()], "\"images/logo.png\"");
+        assert_eq!(pdf.cover_text.as_deref(), Some("For the desk."));
+        let ids: Vec<&str> = pdf
+            .compendium
+            .iter()
+            .flatten()
+            .map(|i| i.value.as_str())
+            .collect();
+        assert_eq!(ids, ["b", "a"]);
+        let all = parse("x", "[pdf]\nmargins = \"2cm\"\n", &mut diags)
+            .pdf
+            .margins;
+        assert_eq!(
+            [all.top, all.bottom, all.inside, all.outside],
+            [Length::cm(2.0); 4]
+        );
+    }
+
+    #[test]
+    fn bad_pdf_lengths_are_refused_at_their_values() {
+        let mut diags = Vec::new();
+        let text =
+            "[pdf]\nfont_size = \"40pt\"\nmargins = { top = \"2 furlongs\", left = \"1cm\" }\n";
+        let c = parse("casefile.toml", text, &mut diags);
+        assert_eq!(diags.len(), 3, "{diags:?}");
+        let size = diags.iter().find(|d| d.message.contains("`40pt`")).unwrap();
+        assert!(size.message.contains("out of range"), "{}", size.message);
+        assert_eq!(&text[size.span.clone().unwrap()], "\"40pt\"");
+        assert_eq!(size.help.as_deref(), Some("use 6pt to 18pt"));
+        let unit = diags
+            .iter()
+            .find(|d| d.message.contains("furlongs"))
+            .unwrap();
+        assert!(unit.message.contains("not a length"), "{}", unit.message);
+        let side = diags.iter().find(|d| d.message.contains("`left`")).unwrap();
+        assert_eq!(
+            side.help.as_deref(),
+            Some("known keys: top, bottom, inside, outside")
+        );
+        assert_eq!(c.pdf.font_size, Length::points(10.5));
     }
 
     #[test]

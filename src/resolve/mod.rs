@@ -51,7 +51,7 @@ const SOURCES_FILE: &str = "content/sources.yaml";
 pub fn check(project: &Project) -> Checked {
     let mut diagnostics = Vec::new();
     let mut texts = SourceTexts::default();
-    let config = match &project.config {
+    let mut config = match &project.config {
         Some(file) => {
             texts.insert(&file.label, &file.text);
             crate::parse::config::parse(&file.label, &file.text, &mut diagnostics)
@@ -129,6 +129,15 @@ pub fn check(project: &Project) -> Checked {
         &index,
         &mut diagnostics,
     );
+    if let Some(file) = &project.config {
+        validate::check_pdf_settings(
+            &mut config.pdf,
+            &file.label,
+            &images,
+            &index,
+            &mut diagnostics,
+        );
+    }
     crate::diagnostics::sort(&mut diagnostics);
     Checked {
         config,

@@ -374,6 +374,81 @@ impl Checker<'_> {
     }
 }
 
+/// Checks the `[pdf]` settings that name content: the logo must be an image under
+/// `content/` (its path is then written relative to `content/`, as renderers take it), and
+/// the compendium's ids dossiers, each listed once. `file` is the label of `casefile.toml`.
+pub fn check_pdf_settings(
+    pdf: &mut crate::model::PdfConfig,
+    file: &str,
+    images: &BTreeSet<String>,
+    index: &Index,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if let Some(logo) = &mut pdf.logo {
+        // kinds: image-outside-content, image-not-found (at the `logo` value).
+        match content_path("content/casefile.toml", &logo.value) {
+            None => diags.push(Diagnostic::error(
+                Code::ImageOutsideContent,
+                file,
+                logo.span.clone(),
+                format!("logo `{}` lies outside content/", logo.value),
+            )),
+            Some(path) if !images.contains(&path) => diags.push(
+                Diagnostic::error(
+                    Code::ImageNotFound,
+                    file,
+                    logo.span.clone(),
+                    format!(
+                        "logo `{}` not found (looked for content/{path}; the path is relative to content/)",
+                        logo.value
+                    ),
+                )
+                .with_suggestion(&path, images.iter().map(String::as_str)),
+            ),
+            Some(path) => logo.value = path,
+        }
+    }
+    let dossier_ids = || {
+        index
+            .names
+            .iter()
+            .filter(|(_, named)| matches!(named, Named::Dossier(_)))
+            .map(|(id, _)| id.as_str())
+    };
+    let mut seen = BTreeSet::new();
+    for id in pdf.compendium.iter().flatten() {
+        let (code, message) = match index.names.get(&id.value) {
+            Some(Named::Dossier(_)) if seen.insert(id.value.as_str()) => continue,
+            // kind: bad-value (a dossier listed twice).
+            Some(Named::Dossier(_)) => (
+                Code::BadValue,
+                format!("dossier `{}` is listed twice in the compendium", id.value),
+            ),
+            Some(Named::Entity(_)) => (
+                Code::NotADossier,
+                format!(
+                    "`{}` in the compendium is an entity, not a dossier",
+                    id.value
+                ),
+            ),
+            None if index.broken.names.contains(&id.value) => continue,
+            None => (
+                Code::UnknownDossier,
+                format!(
+                    "the compendium lists `{}`, which is not a dossier",
+                    id.value
+                ),
+            ),
+        };
+        let diag = Diagnostic::error(code, file, id.span.clone(), message);
+        diags.push(if code == Code::BadValue {
+            diag.with_help("list each dossier once, in the order the compendium gives them")
+        } else {
+            diag.with_suggestion(&id.value, dossier_ids())
+        });
+    }
+}
+
 /// The path relative to `content/` of an image written in `file` (a label such as
 /// `content/dossiers/x.md`), or `None` when it would leave `content/`.
 pub fn content_path(file: &str, dest: &str) -> Option<String> {

@@ -168,8 +168,26 @@ pub fn heading_label(id: &str, anchor: &str) -> String {
 pub enum Target<'a> {
     /// A briefing of one dossier: links to other dossiers and entities are plain text.
     Briefing,
-    /// The compendium, inside the dossier with this id: links are internal, with page numbers.
-    Compendium(&'a str),
+    /// The compendium, inside a dossier's chapter: links to dossiers it holds and to entities
+    /// are internal, with page numbers.
+    Compendium(Chapter<'a>),
+}
+
+/// Where compendium markup is: the dossier whose chapter it is in (or whose event the back
+/// matter lists), and the dossiers the compendium holds by id.
+#[derive(Debug, Clone, Copy)]
+pub struct Chapter<'a> {
+    /// The dossier's id.
+    pub id: &'a str,
+    /// The dossiers of the compendium (a link to any other prints as text).
+    pub held: &'a std::collections::BTreeMap<String, usize>,
+}
+
+impl Target<'_> {
+    /// Whether a link to the dossier `id` goes to its chapter.
+    pub fn links_to(&self, id: &str) -> bool {
+        matches!(self, Target::Compendium(chapter) if chapter.held.contains_key(id))
+    }
 }
 
 impl Target<'_> {
@@ -177,14 +195,14 @@ impl Target<'_> {
     pub fn heading_label(&self, anchor: &str) -> String {
         match self {
             Target::Briefing => format!("h:{}", label(anchor)),
-            Target::Compendium(id) => heading_label(id, anchor),
+            Target::Compendium(chapter) => heading_label(chapter.id, anchor),
         }
     }
 
     fn note_label(&self, number: u32) -> String {
         match self {
             Target::Briefing => format!("fn-{number}"),
-            Target::Compendium(id) => label(&format!("fn-{id}-{number}")),
+            Target::Compendium(chapter) => label(&format!("fn-{}-{number}", chapter.id)),
         }
     }
 }
@@ -304,11 +322,9 @@ impl<'a> Emitter<'a> {
 
     fn link_start(&mut self, target: &LinkTarget) {
         let end = match (self.target, target) {
-            (Target::Briefing, _) => {
-                self.out.push_str("#emph[");
-                "];".to_string()
-            }
-            (Target::Compendium(_), LinkTarget::Dossier { id, heading }) => {
+            (Target::Compendium(_), LinkTarget::Dossier { id, heading })
+                if self.target.links_to(id) =>
+            {
                 let label = match heading {
                     Some(anchor) => heading_label(id, anchor),
                     None => label(&format!("d-{id}")),
@@ -319,6 +335,11 @@ impl<'a> Emitter<'a> {
             (Target::Compendium(_), LinkTarget::Entity { id }) => {
                 let target = label(&format!("e-{id}"));
                 let _ = write!(self.out, "#entity-ref({})[", string(&target));
+                "];".to_string()
+            }
+            // A briefing, or a dossier the compendium leaves out: the text, emphasised.
+            _ => {
+                self.out.push_str("#emph[");
                 "];".to_string()
             }
         };

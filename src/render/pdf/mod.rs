@@ -6,6 +6,7 @@
 pub mod compendium;
 pub mod emit;
 pub mod markup;
+pub mod viewer;
 pub mod warnings;
 pub mod world;
 
@@ -214,6 +215,7 @@ pub fn compile(
     let options = pdf_options(site, name, date)?;
     let pdf =
         typst_pdf::pdf(&document, &options).map_err(|errors| describe(&world, name, &errors))?;
+    let pdf = viewer::display_doc_title(pdf);
     // typst memoizes across documents; keep its cache from growing without bound.
     comemo::evict(10);
     Ok(Compiled {
@@ -308,6 +310,24 @@ struct DocumentInfo<'a> {
     running: &'a str,
     restricted: bool,
     lang: &'a str,
+    /// Whether the page header shows the logo of `[pdf]` (briefings).
+    logo: bool,
+}
+
+/// The logo of `[pdf]` as the template takes it: its path in the world (`check` wrote it
+/// relative to `content/`) and its alternative text (the site's title), or `none`.
+fn logo(site: &Site) -> String {
+    site.config
+        .pdf
+        .logo
+        .as_ref()
+        .map_or("none".to_string(), |logo| {
+            format!(
+                "(path: {}, alt: {})",
+                string(&format!("{}{}", world::MEDIA_DIR, logo.value)),
+                string(&site.config.title)
+            )
+        })
 }
 
 fn preamble(site: &Site, info: &DocumentInfo) -> String {
@@ -319,7 +339,10 @@ fn preamble(site: &Site, info: &DocumentInfo) -> String {
         running,
         restricted,
         lang,
+        logo: with_logo,
     } = *info;
+    let pdf = &site.config.pdf;
+    let margins = &pdf.margins;
     let authors = if authors.is_empty() {
         &site.config.authors
     } else {
@@ -338,7 +361,7 @@ fn preamble(site: &Site, info: &DocumentInfo) -> String {
         "#import \"/templates/casefile.typ\": *\n\
          {}\
          #set document(title: {}, author: {}, keywords: {}, date: {date})\n\
-         #show: setup.with(title: {}, running: {}, restricted: {restricted}, lang: {}, region: {}, paper: {}, t: t)\n",
+         #show: setup.with(title: {}, running: {}, restricted: {restricted}, lang: {}, region: {}, paper: {}, margin: (top: {}, bottom: {}, inside: {}, outside: {}), font-size: {}, logo: {}, t: t)\n",
         words_binding(site.interface.words(lang)),
         string(title),
         array(authors.iter().map(|a| string(a))),
@@ -347,7 +370,17 @@ fn preamble(site: &Site, info: &DocumentInfo) -> String {
         string(running),
         string(&locale.lang),
         opt_str(locale.region.as_deref()),
-        string(site.config.pdf.paper.typst_name()),
+        string(pdf.paper.typst_name()),
+        margins.top.typst(),
+        margins.bottom.typst(),
+        margins.inside.typst(),
+        margins.outside.typst(),
+        pdf.font_size.typst(),
+        if with_logo {
+            logo(site)
+        } else {
+            "none".to_string()
+        },
     )
 }
 
@@ -393,6 +426,7 @@ pub fn briefing_source(site: &Site, d: &Dossier) -> String {
         running: &site.config.title,
         restricted: d.restricted,
         lang: &d.lang,
+        logo: true,
     };
     let mut out = preamble(site, &info);
     out.push_str(&dossier_markup(site, d, Target::Briefing, 1));
@@ -405,7 +439,7 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
     let mut out = String::new();
     let title_label = match target {
         Target::Briefing => String::new(),
-        Target::Compendium(id) => format!(" <{}>", label(&format!("d-{id}"))),
+        Target::Compendium(chapter) => format!(" <{}>", label(&format!("d-{}", chapter.id))),
     };
     let summary = d.summary.as_ref().map_or("none".to_string(), |pieces| {
         let mut e = Emitter::new(target, &[]);
@@ -442,13 +476,16 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
             string(words.get(&format!("entity_kind.{}", e.kind.as_str())))
         )
     });
-    let related = d.related.iter().map(|r| match target {
-        Target::Briefing => format!("[{}]", escape(&r.title)),
-        Target::Compendium(_) => format!(
-            "[#xref({})[{}]]",
-            string(&label(&format!("d-{}", r.id))),
-            escape(&r.title)
-        ),
+    let related = d.related.iter().map(|r| {
+        if target.links_to(&r.id) {
+            format!(
+                "[#xref({})[{}]]",
+                string(&label(&format!("d-{}", r.id))),
+                escape(&r.title)
+            )
+        } else {
+            format!("[{}]", escape(&r.title))
+        }
     });
     out.push_str(&translation_links(site, d, target));
     let _ = writeln!(
@@ -489,6 +526,7 @@ fn dossier_markup(site: &Site, d: &Dossier, target: Target, level: u8) -> String
         array(events),
         level + 1
     );
+    out.push_str(&referenced_by(site, d, target, level + 1));
     out
 }
 
@@ -561,6 +599,24 @@ fn evidence_markup(site: &Site, d: &Dossier, words: &Words) -> String {
     )
 }
 
+/// The dossiers that link to this one, as the site's dossier page lists them: in the
+/// compendium, those it holds link to their chapter with their page.
+fn referenced_by(site: &Site, d: &Dossier, target: Target, level: u8) -> String {
+    let words = site.interface.words(&d.lang);
+    let items = d.backlinks.iter().map(|b| {
+        let title = match target {
+            _ if target.links_to(&b.id) => format!(
+                "[#xref({}, t: t)[#emph[{}]]]",
+                string(&label(&format!("d-{}", b.id))),
+                escape(&b.title)
+            ),
+            _ => format!("[#emph[{}]]", escape(&b.title)),
+        };
+        format!("(title: {title}, date: {})", string(&words.date(&b.date)))
+    });
+    format!("#referenced-by({}, level: {level}, t: t)\n", array(items))
+}
+
 /// Links to a dossier's published translations: to their briefings (`ID.pdf` beside this
 /// one) or, in the compendium, to their chapters.
 fn translation_links(site: &Site, d: &Dossier, target: Target) -> String {
@@ -574,6 +630,9 @@ fn translation_links(site: &Site, d: &Dossier, target: Target) -> String {
                 string(&format!("{}.pdf", tr.id)),
                 escape(&tr.title)
             ),
+            Target::Compendium(_) if !target.links_to(&tr.id) => {
+                format!("emph[{}]", escape(&tr.title))
+            }
             Target::Compendium(_) => format!(
                 "xref({}, t: t)[#emph[{}]]",
                 string(&label(&format!("d-{}", tr.id))),

@@ -21,6 +21,7 @@ mod merge;
 mod part;
 mod source;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -30,7 +31,7 @@ use typst_layout::PagedDocument;
 use super::world::Files;
 use super::{in_parallel, pdf_options, Compiled, EPOCH};
 use crate::i18n::Words;
-use crate::model::Site;
+use crate::model::{Dossier, Site};
 use part::Part;
 use source::{OverlayPage, Pages};
 
@@ -91,6 +92,8 @@ pub fn render_with(
     files: &Arc<Files>,
     cache: &Cache,
 ) -> Result<(Compiled, Stats), Vec<String>> {
+    let selected = selection(site);
+    let site = selected.as_ref();
     let files_key = typst::utils::hash128(&(&files.templates, &files.images));
     let mut digits = digits_for(site.dossiers.len() * 4 + 10);
     let mut stats = Stats::default();
@@ -116,6 +119,42 @@ pub fn render_with(
         let compiled = finish(site, files, &chapters, &body, &back).map_err(|e| vec![e])?;
         return Ok((compiled, stats));
     }
+}
+
+/// The site as the compendium holds it. With `compendium` in `[pdf]`, only the dossiers
+/// listed there that the profile publishes, in that order, and their timeline; links to the
+/// others print as text. Without it, every published dossier, newest first.
+pub fn selection(site: &Site) -> Cow<'_, Site> {
+    let Some(ids) = &site.config.pdf.compendium else {
+        return Cow::Borrowed(site);
+    };
+    let dossiers: Vec<Dossier> = ids
+        .iter()
+        .filter_map(|id| site.dossier(&id.value))
+        .cloned()
+        .collect();
+    let dossier_positions = dossiers
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id.clone(), i))
+        .collect::<BTreeMap<_, _>>();
+    let timeline = site
+        .timeline
+        .iter()
+        .filter(|e| dossier_positions.contains_key(&e.dossier.id))
+        .cloned()
+        .collect();
+    Cow::Owned(Site {
+        config: site.config.clone(),
+        profile: site.profile,
+        dossiers,
+        entities: site.entities.clone(),
+        sources: site.sources.clone(),
+        tags: site.tags.clone(),
+        timeline,
+        dossier_positions,
+        interface: site.interface.clone(),
+    })
 }
 
 /// The room kept for a page number: the digits of the highest page, at least two.
@@ -380,14 +419,15 @@ fn roman(mut n: usize) -> String {
 fn export(site: &Site, document: PagedDocument) -> Result<Vec<u8>, String> {
     let date = site.last_updated().unwrap_or(EPOCH);
     let options = pdf_options(site, "compendium", date)?;
-    typst_pdf::pdf(&document, &options).map_err(|errors| {
+    let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| {
         let mut out = "PDF `compendium.pdf` could not be written:".to_string();
         for error in errors {
             out.push_str("\n  ");
             out.push_str(&error.message);
         }
         out
-    })
+    })?;
+    Ok(super::viewer::display_doc_title(pdf))
 }
 
 /// The Typst sources of the compendium's parts, with placeholder page numbers, each with a
@@ -395,6 +435,8 @@ fn export(site: &Site, document: PagedDocument) -> Result<Vec<u8>, String> {
 /// `compendium/front-matter.typ`): what a build's key, `--emit-typst` and the checks that
 /// generated Typst parses take.
 pub fn sources(site: &Site) -> Vec<(String, String)> {
+    let selected = selection(site);
+    let site = selected.as_ref();
     let digits = digits_for(site.dossiers.len());
     let starts: BTreeMap<String, usize> = site
         .dossiers

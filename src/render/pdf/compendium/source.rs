@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use super::super::markup::{escape, label, string, Emitter, Target};
-use super::super::{array, dossier_markup, preamble, source_entry, DocumentInfo, EPOCH};
+use super::super::markup::{escape, label, string, Chapter, Emitter, Target};
+use super::super::{array, dossier_markup, logo, preamble, source_entry, DocumentInfo, EPOCH};
 use crate::model::{Dossier, Site};
 use crate::render::chart::network::{self, Graph};
 use crate::render::chart::timeline;
@@ -38,17 +38,27 @@ fn part_preamble(site: &Site, restricted: bool, lang: &str) -> String {
         running: title,
         restricted,
         lang,
+        logo: false,
     };
     let mut out = preamble(site, &info);
     let _ = writeln!(out, "#set page(footer: part-footer({}))", string(title));
     out
 }
 
+/// The markup target of the chapter of the dossier `id` (or of its events in the back
+/// matter).
+fn held_in<'a>(site: &'a Site, id: &'a str) -> Target<'a> {
+    Target::Compendium(Chapter {
+        id,
+        held: &site.dossier_positions,
+    })
+}
+
 /// The chapter of one dossier. `digits` is the room kept for a page number.
 pub(super) fn chapter(site: &Site, d: &Dossier, digits: usize) -> String {
     let mut out = part_preamble(site, d.restricted, &d.lang);
     let _ = writeln!(out, "#page-digits.update({digits})");
-    out.push_str(&dossier_markup(site, d, Target::Compendium(&d.id), 1));
+    out.push_str(&dossier_markup(site, d, held_in(site, &d.id), 1));
     out
 }
 
@@ -68,7 +78,7 @@ pub(super) fn back_matter(site: &Site, pages: &Pages, digits: usize) -> String {
     let _ = writeln!(out, "#page-digits.update({digits})");
     out.push_str("#metadata(none)<back-timeline>\n");
     let events = site.timeline.iter().map(|e| {
-        let mut em = Emitter::new(Target::Compendium(&e.dossier.id), &[]);
+        let mut em = Emitter::new(held_in(site, &e.dossier.id), &[]);
         em.pieces(&e.event);
         format!(
             "(date: {}, body: [{} #text(fill: muted, size: 8.5pt)[— #link({})[{}] ({}~{})]])",
@@ -92,8 +102,13 @@ pub(super) fn back_matter(site: &Site, pages: &Pages, digits: usize) -> String {
         "#pagebreak(weak: true)\n= {} <back-index>\n#set par(justify: false)",
         escape(words.get("index_of_entities"))
     );
+    // A chosen compendium lists only the entities its chapters mention.
+    let chosen = site.config.pdf.compendium.is_some();
     for e in &site.entities {
         let target = entity_label(&e.id);
+        if chosen && !pages.mentions.contains_key(&target) {
+            continue;
+        }
         let listed = pages.mentions.get(&target).into_iter().flatten();
         let links: Vec<String> = listed
             .map(|&n| {
@@ -116,11 +131,14 @@ pub(super) fn back_matter(site: &Site, pages: &Pages, digits: usize) -> String {
         "#pagebreak(weak: true)\n= {} <back-sources>",
         escape(words.get("register_of_sources"))
     );
+    // A chosen compendium registers only the sources its dossiers cite.
+    let cited = |i: usize| !chosen || site.dossiers.iter().any(|d| d.sources.contains(&i));
     let shown: Vec<String> = site
         .sources
         .iter()
-        .filter(|s| !s.anonymous)
-        .map(|s| source_entry(s, words))
+        .enumerate()
+        .filter(|(i, s)| !s.anonymous && cited(*i))
+        .map(|(_, s)| source_entry(s, words))
         .collect();
     let _ = writeln!(out, "#sources-section({}, level: 2, t: t)", array(shown));
     out
@@ -173,6 +191,20 @@ fn charts(site: &Site) -> String {
     out
 }
 
+/// The cover text as Typst content: its paragraphs (split at blank lines) as they are written.
+fn cover_text(text: Option<&str>) -> String {
+    let Some(text) = text else {
+        return "none".to_string();
+    };
+    let paragraphs: Vec<String> = text
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(escape)
+        .collect();
+    format!("[{}]", paragraphs.join("\n\n"))
+}
+
 fn number(page: Option<usize>) -> String {
     page.map_or_else(|| "?".to_string(), |n| n.to_string())
 }
@@ -190,7 +222,7 @@ pub(super) fn front_matter(
     let mut out = part_preamble(site, false, &site.config.lang);
     let _ = writeln!(
         out,
-        "#cover(title: [{}], description: {}, count: {}, date: {}, internal: {}, t: t)",
+        "#cover(title: [{}], description: {}, count: {}, date: {}, internal: {}, logo: {}, note: {}, t: t)",
         escape(title),
         site.config
             .description
@@ -198,7 +230,9 @@ pub(super) fn front_matter(
             .map_or("none".to_string(), |d| format!("[{}]", escape(d))),
         site.dossiers.len(),
         string(&words.date(&newest)),
-        site.profile.internal
+        site.profile.internal,
+        logo(site),
+        cover_text(site.config.pdf.cover_text.as_deref()),
     );
     let _ = writeln!(
         out,
