@@ -18,9 +18,16 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options shared by every command.
+/// Options shared by every command, accepted before or after the command's name.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
+    /// The project folder [default: .] (for build, check, serve, export and new).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Where output goes (default: ROOT/output, or ROOT/output-internal with --internal; for
+    /// export, export/ inside them) (for build, check, serve and export).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Print only errors.
     #[arg(long, short, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -50,23 +57,6 @@ pub enum Verbosity {
     Normal,
     /// `--verbose`: also what is read and written, stage by stage.
     Verbose,
-}
-
-/// The project folder, for the commands that read a project.
-#[derive(Debug, Clone, Args)]
-pub struct ProjectArgs {
-    /// The project folder.
-    #[arg(long, default_value = ".", value_name = "DIR")]
-    pub root: PathBuf,
-}
-
-/// Where a command that writes output writes it.
-#[derive(Debug, Clone, Args)]
-pub struct OutArgs {
-    /// Where output goes (default: ROOT/output, or ROOT/output-internal with --internal; for
-    /// export, export/ inside them).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
 }
 
 /// The commands.
@@ -104,20 +94,11 @@ pub struct NewArgs {
     /// The new dossier's id, optionally under folders of content/dossiers/
     /// (`mexico/case-1`).
     pub id: String,
-    /// The project.
-    #[command(flatten)]
-    pub project: ProjectArgs,
 }
 
 /// Options of `build`.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// The project.
-    #[command(flatten)]
-    pub project: ProjectArgs,
-    /// The output folder.
-    #[command(flatten)]
-    pub output: OutArgs,
     /// Build only the site.
     #[arg(long, conflicts_with = "pdf")]
     pub site: bool,
@@ -159,12 +140,6 @@ pub struct BuildArgs {
 /// Options of `serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The project.
-    #[command(flatten)]
-    pub project: ProjectArgs,
-    /// The output folder.
-    #[command(flatten)]
-    pub output: OutArgs,
     /// Open the site in the default browser once it is built.
     #[arg(long)]
     pub open: bool,
@@ -190,12 +165,6 @@ pub struct ServeArgs {
 /// Options of `export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The project.
-    #[command(flatten)]
-    pub project: ProjectArgs,
-    /// The output folder.
-    #[command(flatten)]
-    pub output: OutArgs,
     /// Include restricted material and identify confidential sources; writes to
     /// ROOT/output-internal/export unless --out says otherwise.
     #[arg(long)]
@@ -211,9 +180,6 @@ pub struct ExportArgs {
 /// Options of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The project.
-    #[command(flatten)]
-    pub project: ProjectArgs,
     /// Also run the audit rules of `[audit]` in casefile.toml: uncited paragraphs and list
     /// items, unarchived and ungraded sources, dossiers resting on weak sources.
     #[arg(long)]

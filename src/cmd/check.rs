@@ -2,11 +2,16 @@
 
 use std::path::Path;
 
-use super::{denied_warnings, report, say_checked, say_read, Exit};
+use super::{check_out_dir, denied_warnings, fail, report, say_checked, say_read, Exit};
 use crate::cli::{CheckArgs, Format, Verbosity};
 
 /// Loads and checks the project (and audits it with `--audit`), prints every diagnostic.
-pub fn run(root: &Path, args: &CheckArgs, verbosity: Verbosity) -> Exit {
+/// `out` is checked as a build would check it, so that `check` in CI refuses what `build`
+/// would refuse.
+pub fn run(root: &Path, out: &Path, args: &CheckArgs, verbosity: Verbosity) -> Exit {
+    if let Err(message) = check_out_dir(root, out) {
+        return fail(&message);
+    }
     let mut outcome = crate::check(root);
     if verbosity == Verbosity::Verbose {
         say_read(root, &outcome.project);

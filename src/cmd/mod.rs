@@ -11,7 +11,7 @@ pub mod serve;
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Cli, Command, Format, OutArgs, ProjectArgs, Verbosity};
+use crate::cli::{Cli, Command, Format, Verbosity};
 use crate::diagnostics::{self, Diagnostic, SourceTexts};
 
 /// How a command ended, as the spec's exit codes.
@@ -47,45 +47,61 @@ pub fn run(cli: Cli) -> Exit {
 
 fn run_command(cli: Cli) -> Exit {
     let verbosity = cli.global.verbosity();
-    match cli.command {
-        Command::Check(args) => check::run(&args.project.root.clone(), &args, verbosity),
-        Command::Build(args) => {
-            let (root, out) = folders(&args.project, &args.output, args.internal, false);
-            build::run(&root, &out, &args, verbosity)
-        }
-        Command::Serve(args) => {
-            let (root, out) = folders(&args.project, &args.output, args.internal, false);
-            serve::run(&root, &out, &args, verbosity)
-        }
-        Command::Export(args) => {
-            let (root, out) = folders(&args.project, &args.output, args.internal, true);
-            export::run(&root, &out, &args, verbosity)
-        }
-        Command::New(args) => new::run(&args.project.root, &args.id, verbosity),
-        Command::Init { dir } => init::run(&dir),
-        Command::Completions { shell } => help::completions(shell),
+    if let Some(message) = unused_folders(&cli) {
+        return fail(&message);
+    }
+    let root = cli
+        .global
+        .root
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let out = |internal: bool, export: bool| {
+        cli.global.out.clone().unwrap_or_else(|| {
+            let out = default_out(&root, internal);
+            if export {
+                out.join(crate::export::EXPORT_DIR)
+            } else {
+                out
+            }
+        })
+    };
+    match &cli.command {
+        Command::Check(args) => check::run(&root, &out(false, false), args, verbosity),
+        Command::Build(args) => build::run(&root, &out(args.internal, false), args, verbosity),
+        Command::Serve(args) => serve::run(&root, &out(args.internal, false), args, verbosity),
+        Command::Export(args) => export::run(&root, &out(args.internal, true), args, verbosity),
+        Command::New(args) => new::run(&root, &args.id, verbosity),
+        Command::Init { dir } => init::run(dir),
+        Command::Completions { shell } => help::completions(*shell),
         Command::Man => help::man(),
     }
 }
 
-/// The project root and the output folder of a command that writes one: `--out`, else the
-/// default for the profile (for `export`, its `export/` folder).
-fn folders(
-    project: &ProjectArgs,
-    output: &OutArgs,
-    internal: bool,
-    export: bool,
-) -> (PathBuf, PathBuf) {
-    let root = project.root.clone();
-    let out = output.out.clone().unwrap_or_else(|| {
-        let out = default_out(&root, internal);
-        if export {
-            out.join(crate::export::EXPORT_DIR)
-        } else {
-            out
+/// `--root` and `--out` are accepted anywhere on the line (`casefile --root DIR build`), but
+/// a command they mean nothing to refuses them rather than ignore them.
+fn unused_folders(cli: &Cli) -> Option<String> {
+    let (name, takes_root, takes_out) = match &cli.command {
+        Command::Check(_) | Command::Build(_) | Command::Serve(_) | Command::Export(_) => {
+            return None
         }
-    });
-    (root, out)
+        Command::New(_) => ("new", true, false),
+        Command::Init { .. } => ("init", false, false),
+        Command::Completions { .. } => ("completions", false, false),
+        Command::Man => ("man", false, false),
+    };
+    let unused = [
+        ("--root", cli.global.root.is_some() && !takes_root),
+        ("--out", cli.global.out.is_some() && !takes_out),
+    ];
+    let (option, _) = unused.into_iter().find(|(_, unused)| *unused)?;
+    Some(format!(
+        "`{option}` means nothing to `casefile {name}`{}",
+        if name == "init" {
+            "; give the new project's folder as its argument: `casefile init DIR`"
+        } else {
+            ""
+        }
+    ))
 }
 
 /// Prints diagnostics: human ones on standard error (errors only with `--quiet`), JSON lines

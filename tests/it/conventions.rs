@@ -144,15 +144,28 @@ fn each_command_accepts_only_the_options_that_mean_something_for_it() {
     let fixture = Fixture::empty();
     let dir = fixture.root().join("desk");
     let dir = dir.to_str().unwrap();
+    // `--root` and `--out` may stand anywhere, but a command they mean nothing to says so.
+    for (args, option) in [
+        (vec!["init", dir, "--out", "x"], "--out"),
+        (vec!["init", dir, "--root", "x"], "--root"),
+        (vec!["--root", "x", "man"], "--root"),
+        (vec!["completions", "bash", "--out", "x"], "--out"),
+        (vec!["new", "case", "--out", "x"], "--out"),
+    ] {
+        let refused = run(casefile(&args));
+        assert_eq!(refused.code, 2, "{args:?} is refused: {}", refused.stderr);
+        assert!(
+            refused
+                .stderr
+                .contains(&format!("`{option}` means nothing")),
+            "{args:?}: {}",
+            refused.stderr
+        );
+    }
     for args in [
-        vec!["init", dir, "--out", "x"],
-        vec!["init", dir, "--root", "x"],
-        vec!["man", "--root", "x"],
-        vec!["completions", "bash", "--out", "x"],
-        vec!["check", "--out", "x"],
-        vec!["new", "case", "--out", "x"],
         vec!["check", "--internal"],
         vec!["serve", "--deny-warnings"],
+        vec!["init", dir, "--internal"],
     ] {
         let refused = run(casefile(&args));
         assert_eq!(refused.code, 2, "{args:?} is refused: {}", refused.stderr);
@@ -162,8 +175,64 @@ fn each_command_accepts_only_the_options_that_mean_something_for_it() {
             refused.stderr
         );
     }
+    assert!(!fixture.root().join("desk").exists(), "nothing was created");
     let quiet_anywhere = run(casefile(&["man", "--quiet"]));
     assert_eq!(quiet_anywhere.code, 0, "{}", quiet_anywhere.stderr);
+}
+
+#[test]
+fn root_and_out_work_before_and_after_the_command() {
+    let fixture = Fixture::with(&[(
+        "content/dossiers/case.md",
+        "---\ntitle: Case\ndate: 2020-01-02\n---\nText.\n",
+    )]);
+    let root = fixture.root().to_str().unwrap();
+    let before = fixture.root().join("before");
+    let after = fixture.root().join("after");
+    let first = run(casefile(&[
+        "--root",
+        root,
+        "--out",
+        before.to_str().unwrap(),
+        "build",
+        "--site",
+    ]));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let second = run(casefile(&[
+        "build",
+        "--site",
+        "--root",
+        root,
+        "--out",
+        after.to_str().unwrap(),
+    ]));
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(before.join("site/index.html").is_file());
+    assert!(after.join("site/index.html").is_file());
+    let check = run(casefile(&[
+        "--root",
+        root,
+        "check",
+        "--out",
+        after.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        check.code, 0,
+        "check takes --out as build does: {}",
+        check.stderr
+    );
+    let inside = run(casefile(&[
+        "check",
+        "--root",
+        root,
+        "--out",
+        &format!("{root}/content/x"),
+    ]));
+    assert_eq!(
+        inside.code, 2,
+        "and refuses what build refuses: {}",
+        inside.stderr
+    );
 }
 
 /// Starts `casefile serve ARGS` on the fixture with `PATH` set to `path`; returns the child
