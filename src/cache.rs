@@ -19,11 +19,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub const DEFAULT_DIR: &str = ".casefile-cache";
 
 /// Everything that changes what casefile renders without being part of a document's input:
-/// a new casefile or typst version invalidates every entry.
+/// a new casefile or typst version, or a casefile built from other code (the build script's
+/// hash of its sources, templates and lock file), invalidates every entry.
 fn salt() -> String {
     format!(
-        "casefile {} / typst {}",
+        "casefile {} ({}) / typst {}",
         env!("CARGO_PKG_VERSION"),
+        env!("CASEFILE_SOURCE_ID"),
         typst::utils::version().raw()
     )
 }
