@@ -529,7 +529,10 @@ pub struct Source {
     pub anonymous: bool,
     /// Notes.
     pub notes: Option<String>,
-    /// Dossiers citing it, in site order.
+    /// Dossiers citing it, in site order. Not serialised with the source: only the register
+    /// of sources lists them (a page per dossier listing them would grow with the square of
+    /// the archive).
+    #[serde(skip)]
     pub cited_by: Vec<DossierRef>,
 }
 

@@ -92,6 +92,8 @@ pub struct FootnoteDef {
 pub struct HeadingInfo {
     /// Anchor slug, unique in the body.
     pub anchor: String,
+    /// The heading's text, without the text of `[[links]]` in it, whitespace collapsed.
+    pub text: String,
 }
 
 /// A parsed body.
@@ -457,7 +459,8 @@ impl<'a, 'd> Walker<'a, 'd> {
                 )));
                 return;
             }
-            Event::Html(_) | Event::InlineHtml(_) if !self.warned_html => {
+            Event::Html(html) | Event::InlineHtml(html) if !self.warned_html => {
+                self.raw_images_without_alt(html, &range);
                 self.warned_html = true;
                 let diag = Diagnostic::warning(
                     Code::RawHtml,
@@ -468,9 +471,46 @@ impl<'a, 'd> Walker<'a, 'd> {
                 .with_help("the site keeps only harmless markup; write Markdown where you can");
                 self.diags.push(diag);
             }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                self.raw_images_without_alt(html, &range)
+            }
             _ => {}
         }
         self.push_md(event);
+    }
+
+    /// Raw `<img>` tags without an `alt` attribute in a piece of raw HTML at `range`.
+    /// Kind: `image-without-alt`.
+    fn raw_images_without_alt(&mut self, html: &str, range: &Range<usize>) {
+        let lower = html.to_ascii_lowercase();
+        let mut from = 0;
+        while let Some(found) = lower[from..].find("<img") {
+            let start = from + found;
+            let end = lower[start..]
+                .find('>')
+                .map_or(lower.len(), |e| start + e + 1);
+            let tag = &lower[start..end];
+            let has_alt = tag
+                .split(|c: char| c.is_ascii_whitespace() || c == '/')
+                .any(|attribute| attribute == "alt" || attribute.starts_with("alt="));
+            let boundary = tag[4..]
+                .chars()
+                .next()
+                .is_none_or(|c| c.is_ascii_whitespace() || c == '>' || c == '/');
+            if boundary && !has_alt {
+                let at = range.start + start;
+                let span = self.span(&(at..range.start + end.min(html.len())));
+                let diag = Diagnostic::warning(
+                    Code::ImageWithoutAlt,
+                    self.file,
+                    span,
+                    format!("image `{}` has no alternative text", &html[start..end]),
+                )
+                .with_help("add an `alt=\"…\"` saying what it shows, or write it as Markdown: `![A map of the region](map.png)`");
+                self.diags.push(diag);
+            }
+            from = end.max(start + 4);
+        }
     }
 
     fn current_len(&mut self) -> usize {
@@ -523,6 +563,7 @@ impl<'a, 'd> Walker<'a, 'd> {
         let Some((index, explicit, text)) = self.heading.take() else {
             return;
         };
+        let shown = text.split_whitespace().collect::<Vec<_>>().join(" ");
         let anchor = match explicit {
             Some(id) => id,
             None => {
@@ -555,7 +596,10 @@ impl<'a, 'd> Walker<'a, 'd> {
         {
             *id = Some(CowStr::from(anchor.clone()));
         }
-        self.body.headings.push(HeadingInfo { anchor });
+        self.body.headings.push(HeadingInfo {
+            anchor,
+            text: shown,
+        });
     }
 
     fn wiki_start(&mut self, dest: &str, has_text: bool, range: &Range<usize>) {

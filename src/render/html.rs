@@ -208,13 +208,20 @@ pub enum Page<'a> {
     Tag(&'a str, &'a str, &'a [crate::model::DossierRef]),
 }
 
-/// What is the same on every page, computed once per site.
-pub struct SharedContext(Value);
+/// What is the same on every page, computed once per site: the values every template gets
+/// as `site`, and which entities each dossier names (for the entity pages' drawings).
+pub struct SharedContext {
+    values: Value,
+    named: network::Named,
+}
 
 impl SharedContext {
-    /// The site-wide values every template gets as `site`.
+    /// The site-wide values and indexes of `site`.
     pub fn new(site: &Site) -> Self {
-        SharedContext(serde_json::to_value(site_context(site)).unwrap_or(Value::Null))
+        SharedContext {
+            values: serde_json::to_value(site_context(site)).unwrap_or(Value::Null),
+            named: network::Named::of(site),
+        }
     }
 }
 
@@ -272,14 +279,14 @@ pub fn page_job(site: &Site, shared: &SharedContext, options: SiteOptions, page:
         },
     };
     let mut context = Context::new();
-    context.insert("site", &shared.0);
+    context.insert("site", &shared.values);
     context.insert("root", &links.root);
     context.insert("path", &path);
     context.insert("lang", lang);
     context.insert("t", words.table());
     context.insert("alternates", &alternates(page, &links));
     context.insert("meta", &page_meta(site, page, &path));
-    insert_page_values(&mut context, site, options, page, &links);
+    insert_page_values(&mut context, site, shared, options, page, &links);
     let mut values = match context.into_json() {
         Value::Object(values) => values,
         _ => serde_json::Map::new(),
@@ -371,6 +378,7 @@ fn localize_dates(value: &mut Value, words: &Words) {
 fn insert_page_values(
     context: &mut Context,
     site: &Site,
+    shared: &SharedContext,
     options: SiteOptions,
     page: &Page,
     links: &PageLinks,
@@ -399,9 +407,24 @@ fn insert_page_values(
                 "timeline_chart",
                 &crate::render::chart::timeline::svg(&site.timeline, &drawing),
             );
+            context.insert(
+                "timeline_left_out",
+                &crate::render::chart::timeline::left_out(&site.timeline),
+            );
         }
         Page::Sources => {
-            let shown: Vec<&Source> = site.sources.iter().filter(|s| !s.anonymous).collect();
+            let shown: Vec<Value> = site
+                .sources
+                .iter()
+                .filter(|s| !s.anonymous)
+                .map(|s| {
+                    let mut value = serde_json::to_value(s).unwrap_or(Value::Null);
+                    if let Value::Object(fields) = &mut value {
+                        fields.insert("cited_by".into(), json!(s.cited_by));
+                    }
+                    value
+                })
+                .collect();
             context.insert("sources", &shown);
         }
         Page::NotFound => {}
@@ -432,7 +455,7 @@ fn insert_page_values(
             let description = e.description.as_ref().map(|p| to_html(p, links));
             context.insert("entity", e);
             context.insert("description_html", &description);
-            let graph = Graph::neighbourhood(site, &e.id);
+            let graph = Graph::neighbourhood(site, &shared.named, &e.id);
             let title = site
                 .words()
                 .fill("network_neighbourhood_title", &[("name", e.name.as_str())]);
@@ -668,19 +691,8 @@ fn dossier_context(d: &Dossier, site: &Site, links: &PageLinks, options: SiteOpt
             json!({"number": n.number, "refs": n.refs, "html": html, "citation": matches!(n.content, NoteContent::Citation(_))})
         })
         .collect();
-    // A dossier page does not list who else cites its sources: serialising every source's
-    // `cited_by` into every page would grow with the square of the archive.
-    let sources: Vec<Value> = d
-        .sources
-        .iter()
-        .map(|&i| {
-            let mut source = serde_json::to_value(&site.sources[i]).unwrap_or(Value::Null);
-            if let Value::Object(fields) = &mut source {
-                fields.remove("cited_by");
-            }
-            source
-        })
-        .collect();
+    // A dossier page does not list who else cites its sources (`cited_by` is not serialised).
+    let sources: Vec<&Source> = d.sources.iter().map(|&i| &site.sources[i]).collect();
     let mut value = serde_json::to_value(d).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut value {
         map.insert("body_html".into(), Value::String(to_html(&d.body, links)));

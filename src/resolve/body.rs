@@ -245,12 +245,19 @@ impl<'a> BodyResolver<'a> {
         match self.published.index.names.get(id) {
             Some(&Named::Dossier(d)) if self.published.dossiers[d] => {
                 self.found.dossier_links.push(d);
-                let title = self.published.parsed[d]
+                let parsed = &self.published.parsed[d];
+                let mut title = parsed
                     .meta
                     .title
                     .as_ref()
                     .map(|t| t.value.clone())
                     .unwrap_or_default();
+                // A link into a page says where in it: "Title › Heading".
+                let section =
+                    heading.and_then(|h| parsed.body.headings.iter().find(|info| info.anchor == h));
+                if let Some(section) = section.filter(|s| !s.text.is_empty()) {
+                    title = format!("{title} › {}", section.text);
+                }
                 let target = LinkTarget::Dossier {
                     id: id.to_string(),
                     heading: heading.map(str::to_string),
@@ -271,7 +278,6 @@ impl<'a> BodyResolver<'a> {
     }
 }
 
-/// A note marker sits right after the word it annotates: `forces [@x]` reads `forces¹`.
 /// Bare `http://` and `https://` addresses in text become links that print their address,
 /// as `<https://…>` does, on the site and in the PDFs. Text inside links, images and code
 /// stays as it is. An address ends at a space; punctuation that ends a sentence or closes
@@ -372,6 +378,7 @@ fn trim_address(candidate: &str) -> usize {
     }
 }
 
+/// A note marker sits right after the word it annotates: `forces [@x]` reads `forces¹`.
 fn trim_trailing_space(out: &mut Vec<Piece>) {
     // A line break in the source before `[@…]` is a space too.
     while matches!(out.last(), Some(Piece::Markdown(Event::SoftBreak))) {

@@ -173,3 +173,23 @@ fn an_image_without_alternative_text_is_a_warning_at_the_image() {
     assert!(warnings[0].contains("\"column\":1"), "{}", warnings[0]);
     assert!(warnings[0].contains("map.png"), "{}", warnings[0]);
 }
+
+#[test]
+fn a_raw_img_without_alt_is_a_warning_at_the_tag() {
+    let fixture = Fixture::with(&[(
+        "content/dossiers/case.md",
+        "---\ntitle: Case\ndate: 2020-01-02\n---\nText.\n\n<p>A <img src=\"a.png\"> and <img alt=\"B\" src=\"b.png\"> and <IMG SRC=c.png/></p>\n",
+    )]);
+    let done = fixture.run(&["check", "--format", "json"]);
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    let warnings: Vec<&str> = done
+        .stdout
+        .lines()
+        .filter(|l| l.contains("image-without-alt"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{}", done.stdout);
+    assert!(warnings[0].contains("\"line\":7"), "{}", warnings[0]);
+    assert!(warnings[0].contains("\"column\":6"), "{}", warnings[0]);
+    assert!(warnings[0].contains("a.png"), "{}", warnings[0]);
+    assert!(warnings[1].contains("c.png"), "{}", warnings[1]);
+}

@@ -469,3 +469,24 @@ fn a_dossier_page_describes_itself_with_its_summary_and_a_canonical_address() {
         "an internal page names no public address"
     );
 }
+
+#[test]
+fn a_link_into_a_page_names_the_heading_it_points_to() {
+    let fixture = Fixture::with(&[
+        (
+            "content/dossiers/target.md",
+            "---\ntitle: The target\ndate: 2020-01-02\n---\n## Background  facts\n\nText.\n",
+        ),
+        (
+            "content/dossiers/source.md",
+            "---\ntitle: Source\ndate: 2020-01-03\n---\nSee [[target#background-facts]] and [[target#background-facts|this]].\n",
+        ),
+    ]);
+    assert_eq!(fixture.run(&["build", "--site"]).code, 0);
+    let html = page(&fixture, "dossiers/source/index.html");
+    assert!(
+        html.contains(">The target › Background facts</a>"),
+        "{html}"
+    );
+    assert!(html.contains("#background-facts\">this</a>"), "{html}");
+}

@@ -51,42 +51,137 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     /// By dossier, then entity.
     pub links: Vec<Link>,
+    /// Dossiers and entities of the network not drawn: a drawing keeps the [`MOST_DRAWN`]
+    /// most linked.
+    pub left_out: usize,
+}
+
+/// The most nodes a drawing shows: beyond it labels cannot be read and the layout's work
+/// grows with the square of the nodes. A larger network keeps its most linked nodes (the
+/// entity pages and the list beside the drawing name the rest).
+pub const MOST_DRAWN: usize = 120;
+
+/// Which entities each dossier names, with the role it gives (the first role when it names
+/// one twice), by the site's positions: made once per site, so that a page per entity does
+/// not read every mention of every entity again.
+#[derive(Debug, Default)]
+pub struct Named {
+    by_dossier: Vec<Vec<(usize, Option<String>)>>,
+}
+
+impl Named {
+    /// The index of `site`.
+    pub fn of(site: &Site) -> Named {
+        let mut by_dossier: Vec<Vec<(usize, Option<String>)>> =
+            vec![Vec::new(); site.dossiers.len()];
+        for (e, entity) in site.entities.iter().enumerate() {
+            for mention in &entity.mentions {
+                if let Some(&d) = site.dossier_positions.get(&mention.dossier.id) {
+                    by_dossier[d].push((e, mention.role.clone()));
+                }
+            }
+        }
+        Named { by_dossier }
+    }
+
+    /// The (dossier, entity) pairs of `dossiers`, with their roles.
+    fn pairs(
+        &self,
+        dossiers: impl IntoIterator<Item = usize>,
+    ) -> BTreeMap<(usize, usize), Option<String>> {
+        let mut pairs: BTreeMap<(usize, usize), Option<String>> = BTreeMap::new();
+        for d in dossiers {
+            for (e, role) in self.by_dossier.get(d).into_iter().flatten() {
+                let kept = pairs.entry((d, *e)).or_default();
+                if kept.is_none() {
+                    kept.clone_from(role);
+                }
+            }
+        }
+        pairs
+    }
 }
 
 impl Graph {
     /// The whole network of a site: every dossier that names an entity, and every entity.
     pub fn whole(site: &Site) -> Graph {
-        Graph::of(site, |_, _| true)
+        let named = Named::of(site);
+        Graph::of(site, named.pairs(0..site.dossiers.len())).most_linked(None)
     }
 
     /// The neighbourhood of entity `id`: its dossiers, and the entities they name.
-    pub fn neighbourhood(site: &Site, id: &str) -> Graph {
-        let dossiers: BTreeSet<&str> = site
+    pub fn neighbourhood(site: &Site, named: &Named, id: &str) -> Graph {
+        let dossiers = site
             .entities
             .iter()
             .filter(|e| e.id == id)
-            .flat_map(|e| e.mentions.iter().map(|m| m.dossier.id.as_str()))
-            .collect();
-        Graph::of(site, |dossier, _| dossiers.contains(dossier))
+            .flat_map(|e| &e.mentions)
+            .filter_map(|m| site.dossier_positions.get(&m.dossier.id).copied());
+        Graph::of(site, named.pairs(dossiers)).most_linked(Some(id))
     }
 
-    /// The graph of the mentions `keep(dossier id, entity id)` accepts.
-    fn of(site: &Site, keep: impl Fn(&str, &str) -> bool) -> Graph {
-        // (dossier position, entity position) → role
-        let mut pairs: BTreeMap<(usize, usize), Option<String>> = BTreeMap::new();
-        for (e, entity) in site.entities.iter().enumerate() {
-            for mention in &entity.mentions {
-                let Some(&d) = site.dossier_positions.get(&mention.dossier.id) else {
-                    continue;
-                };
-                if keep(&mention.dossier.id, &entity.id) {
-                    let role = pairs.entry((d, e)).or_default();
-                    if role.is_none() {
-                        role.clone_from(&mention.role);
-                    }
-                }
-            }
+    /// The graph cut down to at most [`MOST_DRAWN`] nodes: the most linked entities (a
+    /// third of the room; `keep`, an entity id, always among them), then the dossiers that
+    /// name most of those entities, with the links between them. Ties go to the earlier
+    /// node, so the cut is deterministic; nodes left without a link go too.
+    fn most_linked(self, keep: Option<&str>) -> Graph {
+        if self.nodes.len() <= MOST_DRAWN {
+            return self;
         }
+        let mut degree = vec![0usize; self.nodes.len()];
+        for link in &self.links {
+            degree[link.dossier] += 1;
+            degree[link.entity] += 1;
+        }
+        let is_entity = |i: usize| self.nodes[i].kind.is_some();
+        let mut entities: Vec<usize> = (0..self.nodes.len()).filter(|&i| is_entity(i)).collect();
+        entities.sort_by_key(|&i| {
+            let pinned = keep.is_some_and(|id| self.nodes[i].id == id);
+            (!pinned, std::cmp::Reverse(degree[i]), i)
+        });
+        let mut chosen: BTreeSet<usize> = entities.into_iter().take(MOST_DRAWN / 3).collect();
+        let mut reach = vec![0usize; self.nodes.len()];
+        for link in self.links.iter().filter(|l| chosen.contains(&l.entity)) {
+            reach[link.dossier] += 1;
+        }
+        let mut dossiers: Vec<usize> = (0..self.nodes.len())
+            .filter(|&i| !is_entity(i) && reach[i] > 0)
+            .collect();
+        dossiers.sort_by_key(|&i| (std::cmp::Reverse(reach[i]), i));
+        let room = MOST_DRAWN - chosen.len();
+        chosen.extend(dossiers.into_iter().take(room));
+        let linked: BTreeSet<usize> = self
+            .links
+            .iter()
+            .filter(|l| chosen.contains(&l.dossier) && chosen.contains(&l.entity))
+            .flat_map(|l| [l.dossier, l.entity])
+            .collect();
+        let new_index: BTreeMap<usize, usize> = linked
+            .iter()
+            .enumerate()
+            .map(|(new, &old)| (old, new))
+            .collect();
+        let nodes = linked.iter().map(|&i| self.nodes[i].clone()).collect();
+        let links = self
+            .links
+            .into_iter()
+            .filter_map(|l| {
+                Some(Link {
+                    dossier: *new_index.get(&l.dossier)?,
+                    entity: *new_index.get(&l.entity)?,
+                    role: l.role,
+                })
+            })
+            .collect();
+        Graph {
+            left_out: self.left_out + self.nodes.len() - linked.len(),
+            nodes,
+            links,
+        }
+    }
+
+    /// The graph of the given (dossier position, entity position) pairs and their roles.
+    fn of(site: &Site, pairs: BTreeMap<(usize, usize), Option<String>>) -> Graph {
         let dossiers: BTreeSet<usize> = pairs.keys().map(|&(d, _)| d).collect();
         let entities: BTreeSet<usize> = pairs.keys().map(|&(_, e)| e).collect();
         let mut nodes = Vec::new();
@@ -118,7 +213,11 @@ impl Graph {
                 role,
             })
             .collect();
-        Graph { nodes, links }
+        Graph {
+            nodes,
+            links,
+            left_out: 0,
+        }
     }
 
     /// How many entities the graph has.
@@ -133,13 +232,19 @@ impl Graph {
 
     /// The drawing's title: how many entities and dossiers it shows.
     pub fn title(&self, words: &crate::i18n::Words) -> String {
-        words.fill(
+        let mut title = words.fill(
             "network_title",
             &[
                 ("entities", &self.entity_count().to_string()),
                 ("dossiers", &self.dossier_count().to_string()),
             ],
-        )
+        );
+        if self.left_out > 0 {
+            title.push_str(
+                &words.fill("network_left_out", &[("count", &self.left_out.to_string())]),
+            );
+        }
+        title
     }
 
     /// The box of the whole network `width` wide: taller as it grows, so that 100 nodes
@@ -172,8 +277,9 @@ pub fn layout(graph: &Graph, width: f64, height: f64) -> Vec<(f64, f64)> {
     let area = width * height;
     let k = 1.2 * (area / n as f64).sqrt();
     let mut at = starting_places(n, width, height);
-    // Fewer rounds for a large graph keep the work near 30 million pairs.
-    let rounds = (30_000_000 / (n * n).max(1)).clamp(60, 400);
+    // Fewer rounds for a larger graph keep the work near two million pairs (a drawing has at
+    // most `MOST_DRAWN` nodes, and a site draws one per entity).
+    let rounds = (2_000_000 / (n * n).max(1)).clamp(40, 400);
     let centre = (width / 2.0, height / 2.0);
     let gravity = 2.0 * k / width.min(height);
     for round in 0..rounds {
@@ -424,7 +530,52 @@ mod tests {
                 role: None,
             });
         }
-        Graph { nodes, links }
+        Graph {
+            nodes,
+            links,
+            left_out: 0,
+        }
+    }
+
+    #[test]
+    fn a_large_network_keeps_its_most_linked_nodes_and_counts_the_rest() {
+        // One dossier naming 300 entities, and the same again for a second dossier naming
+        // only the first ten: the cut keeps MOST_DRAWN / 3 entities, the first ones.
+        let mut graph = star(300);
+        graph.nodes.push(Node {
+            id: "d2".into(),
+            label: "Second".into(),
+            kind: None,
+        });
+        let second = graph.nodes.len() - 1;
+        for e in 1..=10 {
+            graph.links.push(Link {
+                dossier: second,
+                entity: e,
+                role: None,
+            });
+        }
+        let total = graph.nodes.len();
+        let cut = graph.clone().most_linked(None);
+        assert!(cut.nodes.len() <= MOST_DRAWN, "{}", cut.nodes.len());
+        assert_eq!(cut.entity_count(), MOST_DRAWN / 3);
+        assert_eq!(cut.dossier_count(), 2);
+        assert_eq!(cut.left_out, total - cut.nodes.len());
+        assert!(
+            cut.nodes.iter().any(|n| n.id == "e0"),
+            "the most linked entity stays"
+        );
+        for link in &cut.links {
+            assert!(link.dossier < cut.nodes.len() && link.entity < cut.nodes.len());
+        }
+        assert_eq!(
+            cut,
+            graph.clone().most_linked(None),
+            "the same cut every time"
+        );
+        // A pinned entity stays even when it is among the least linked.
+        let pinned = graph.most_linked(Some("e299"));
+        assert!(pinned.nodes.iter().any(|n| n.id == "e299"));
     }
 
     #[test]

@@ -57,25 +57,58 @@ pub fn span(date: &Date) -> (i64, i64) {
 
 /// One lane: a dossier and its events, in date order.
 struct Lane<'a> {
-    id: &'a str,
     title: &'a str,
     events: Vec<&'a TimelineEvent>,
 }
 
-/// The lanes of `events` (in date order), ordered by their first event.
+/// The most lanes a chart draws: a site with more dossiers shows those with the latest
+/// events (the list of events beside the chart has them all).
+pub const MOST_LANES: usize = 40;
+
+/// The lanes of `events` (in date order), ordered by their first event: at most
+/// [`MOST_LANES`], those whose last event is latest (ties to the earlier lane).
 fn lanes(events: &[TimelineEvent]) -> Vec<Lane<'_>> {
     let mut lanes: Vec<Lane> = Vec::new();
+    let mut by_id: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for event in events {
-        match lanes.iter_mut().find(|l| l.id == event.dossier.id) {
-            Some(lane) => lane.events.push(event),
-            None => lanes.push(Lane {
-                id: &event.dossier.id,
-                title: &event.dossier.title,
-                events: vec![event],
-            }),
+        match by_id.get(event.dossier.id.as_str()) {
+            Some(&i) => lanes[i].events.push(event),
+            None => {
+                by_id.insert(&event.dossier.id, lanes.len());
+                lanes.push(Lane {
+                    title: &event.dossier.title,
+                    events: vec![event],
+                });
+            }
         }
     }
+    if lanes.len() > MOST_LANES {
+        let mut latest: Vec<(usize, (i64, i64))> = lanes
+            .iter()
+            .enumerate()
+            .map(|(i, lane)| (i, lane.events.last().map_or((0, 0), |e| span(&e.date))))
+            .collect();
+        latest.sort_by_key(|&(i, (start, end))| (std::cmp::Reverse((end, start)), i));
+        let kept: std::collections::BTreeSet<usize> = latest
+            .into_iter()
+            .take(MOST_LANES)
+            .map(|(i, _)| i)
+            .collect();
+        lanes = lanes
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| kept.contains(i))
+            .map(|(_, lane)| lane)
+            .collect();
+    }
     lanes
+}
+
+/// How many dossiers with events a chart of `events` leaves out (beyond [`MOST_LANES`]).
+pub fn left_out(events: &[TimelineEvent]) -> usize {
+    let dossiers: std::collections::BTreeSet<&str> =
+        events.iter().map(|e| e.dossier.id.as_str()).collect();
+    dossiers.len().saturating_sub(MOST_LANES)
 }
 
 /// The chart of `events` (in date order) as SVG; `None` when there is no event.
@@ -86,13 +119,14 @@ pub fn svg(events: &[TimelineEvent], drawing: &Drawing) -> Option<String> {
 /// The chart of `events` (in date order) cut into charts of at most `per` lanes each, all
 /// on the same axis (a page holds only so many lanes); none when there is no event.
 pub fn charts(events: &[TimelineEvent], drawing: &Drawing, per: usize) -> Vec<String> {
+    let all = lanes(events);
+    let drawn = all.iter().flat_map(|lane| &lane.events);
     let (Some(first), Some(last)) = (
-        events.iter().map(|e| e.date.year).min(),
-        events.iter().map(|e| e.date.year).max(),
+        drawn.clone().map(|e| e.date.year).min(),
+        drawn.map(|e| e.date.year).max(),
     ) else {
         return Vec::new();
     };
-    let all = lanes(events);
     all.chunks(per.max(1))
         .map(|lanes| chart(lanes, (first, last), drawing))
         .collect()
