@@ -59,6 +59,18 @@ pub enum Verbosity {
     Verbose,
 }
 
+/// What a build, a served site or an export includes.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct ProfileArgs {
+    /// Include restricted material, marked RESTRICTED, and identify confidential sources;
+    /// writes to ROOT/output-internal (its export/ for export) unless --out says otherwise.
+    #[arg(long)]
+    pub internal: bool,
+    /// Include drafts.
+    #[arg(long)]
+    pub drafts: bool,
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -105,13 +117,9 @@ pub struct BuildArgs {
     /// Build only the PDFs.
     #[arg(long)]
     pub pdf: bool,
-    /// Include restricted material, marked RESTRICTED, and identify confidential sources;
-    /// writes to ROOT/output-internal unless --out says otherwise.
-    #[arg(long)]
-    pub internal: bool,
-    /// Include drafts.
-    #[arg(long)]
-    pub drafts: bool,
+    /// What the output includes.
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -149,13 +157,9 @@ pub struct ServeArgs {
     /// Listen on this address instead of 127.0.0.1; anyone who can reach it can read the site.
     #[arg(long, value_name = "ADDR")]
     pub bind: Option<IpAddr>,
-    /// Include restricted material, marked RESTRICTED; writes to ROOT/output-internal unless
-    /// --out says otherwise.
-    #[arg(long)]
-    pub internal: bool,
-    /// Include drafts.
-    #[arg(long)]
-    pub drafts: bool,
+    /// What the output includes.
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// The site's address for sitemap.xml and atom.xml, instead of `base_url` in
     /// casefile.toml.
     #[arg(long, value_name = "URL", value_parser = crate::parse::config::base_url)]
@@ -165,13 +169,9 @@ pub struct ServeArgs {
 /// Options of `export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Include restricted material and identify confidential sources; writes to
-    /// ROOT/output-internal/export unless --out says otherwise.
-    #[arg(long)]
-    pub internal: bool,
-    /// Include drafts.
-    #[arg(long)]
-    pub drafts: bool,
+    /// What the output includes.
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

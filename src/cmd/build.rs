@@ -48,10 +48,7 @@ impl BuildOptions {
         Ok(BuildOptions {
             site,
             pdf,
-            profile: Profile {
-                internal: args.internal,
-                drafts: args.drafts,
-            },
+            profile: Profile::from(args.profile),
             shard: args.shard.as_deref().map(Shard::parse).transpose()?,
             cache_dir: args.cache_dir.clone(),
             pdf_links: pdf,
@@ -146,7 +143,7 @@ impl BuildReport {
 
 /// Runs `casefile build`.
 pub fn run(root: &Path, out: &Path, args: &BuildArgs, verbosity: Verbosity) -> Exit {
-    if let Err(message) = check_build_out_dir(root, out, args.internal) {
+    if let Err(message) = check_build_out_dir(root, out, args.profile.internal) {
         return fail(&message);
     }
     if let Some(Err(message)) = args.emit_typst.as_deref().map(|d| emit::check_dir(root, d)) {

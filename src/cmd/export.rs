@@ -9,13 +9,10 @@ use crate::model::Profile;
 
 /// Runs `casefile export`.
 pub fn run(root: &Path, out: &Path, args: &ExportArgs, verbosity: Verbosity) -> Exit {
-    if let Err(message) = check_build_out_dir(root, out, args.internal) {
+    if let Err(message) = check_build_out_dir(root, out, args.profile.internal) {
         return fail(&message);
     }
-    let profile = Profile {
-        internal: args.internal,
-        drafts: args.drafts,
-    };
+    let profile = Profile::from(args.profile);
     let outcome = crate::check(root);
     if verbosity == Verbosity::Verbose {
         say_read(root, &outcome.project);

@@ -67,9 +67,15 @@ fn run_command(cli: Cli) -> Exit {
     };
     match &cli.command {
         Command::Check(args) => check::run(&root, &out(false, false), args, verbosity),
-        Command::Build(args) => build::run(&root, &out(args.internal, false), args, verbosity),
-        Command::Serve(args) => serve::run(&root, &out(args.internal, false), args, verbosity),
-        Command::Export(args) => export::run(&root, &out(args.internal, true), args, verbosity),
+        Command::Build(args) => {
+            build::run(&root, &out(args.profile.internal, false), args, verbosity)
+        }
+        Command::Serve(args) => {
+            serve::run(&root, &out(args.profile.internal, false), args, verbosity)
+        }
+        Command::Export(args) => {
+            export::run(&root, &out(args.profile.internal, true), args, verbosity)
+        }
         Command::New(args) => new::run(&root, &args.id, verbosity),
         Command::Init { dir } => init::run(dir),
         Command::Completions { shell } => help::completions(*shell),
@@ -102,6 +108,15 @@ fn unused_folders(cli: &Cli) -> Option<String> {
             ""
         }
     ))
+}
+
+impl From<crate::cli::ProfileArgs> for crate::model::Profile {
+    fn from(args: crate::cli::ProfileArgs) -> Self {
+        crate::model::Profile {
+            internal: args.internal,
+            drafts: args.drafts,
+        }
+    }
 }
 
 /// Prints diagnostics: human ones on standard error (errors only with `--quiet`), JSON lines

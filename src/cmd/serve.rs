@@ -29,7 +29,7 @@ struct State {
 
 /// Runs the server until the process is stopped.
 pub fn run(root: &Path, out: &Path, args: &ServeArgs, verbosity: Verbosity) -> Exit {
-    if let Err(message) = check_build_out_dir(root, out, args.internal) {
+    if let Err(message) = check_build_out_dir(root, out, args.profile.internal) {
         return fail(&message);
     }
     let address = args.bind.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
@@ -55,10 +55,7 @@ pub fn run(root: &Path, out: &Path, args: &ServeArgs, verbosity: Verbosity) -> E
     let options = BuildOptions {
         site: true,
         pdf: true,
-        profile: Profile {
-            internal: args.internal,
-            drafts: args.drafts,
-        },
+        profile: Profile::from(args.profile),
         shard: None,
         cache_dir: None,
         pdf_links: true,
@@ -73,7 +70,7 @@ pub fn run(root: &Path, out: &Path, args: &ServeArgs, verbosity: Verbosity) -> E
     if !address.is_loopback() {
         eprintln!(
             "warning: --bind {address}: anyone who can reach this address can read the site{}",
-            if args.internal {
+            if args.profile.internal {
                 ", restricted material included"
             } else {
                 ""
