@@ -381,3 +381,29 @@ fn the_public_compendium_draws_the_network_and_the_chart_without_restricted_item
         assert!(!text.contains(canary), "the compendium shows {canary}");
     }
 }
+
+#[test]
+fn a_dossier_and_its_translation_are_drawn_once() {
+    let fixture = Fixture::with(&[
+        ("content/entities.yaml", ENTITIES),
+        (
+            "content/dossiers/case.md",
+            "---\ntitle: The case\ndate: 2020-01-02\nentities: [sedena, cjng]\n---\nText.\n",
+        ),
+        (
+            "content/dossiers/caso.md",
+            "---\ntitle: El caso\ndate: 2020-01-03\nlang: es\ntranslation_of: case\nentities: [sedena, cjng]\n---\nTexto.\n",
+        ),
+    ]);
+    let run = fixture.run(&["build", "--site"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let network = std::fs::read_to_string(fixture.out().join("site/network/index.html")).unwrap();
+    assert!(
+        network.contains("The case"),
+        "the original is drawn: {network}"
+    );
+    assert!(
+        !network.contains("El caso"),
+        "its translation, in another language than the site's, is not: {network}"
+    );
+}

@@ -70,14 +70,16 @@ pub struct Named {
 }
 
 impl Named {
-    /// The index of `site`.
+    /// The index of `site`. A dossier and its translations name the same entities: only one
+    /// of them is drawn (see [`drawn`]), so that the two do not lie on top of each other.
     pub fn of(site: &Site) -> Named {
         let mut by_dossier: Vec<Vec<(usize, Option<String>)>> =
             vec![Vec::new(); site.dossiers.len()];
         for (e, entity) in site.entities.iter().enumerate() {
             for mention in &entity.mentions {
-                if let Some(&d) = site.dossier_positions.get(&mention.dossier.id) {
-                    by_dossier[d].push((e, mention.role.clone()));
+                match site.dossier_positions.get(&mention.dossier.id) {
+                    Some(&d) if drawn(site, d) => by_dossier[d].push((e, mention.role.clone())),
+                    _ => {}
                 }
             }
         }
@@ -100,6 +102,22 @@ impl Named {
         }
         pairs
     }
+}
+
+/// Whether dossier `d` stands for itself and its translations in a drawing: the one in the
+/// site's language, else the first in the site's order.
+fn drawn(site: &Site, d: usize) -> bool {
+    let rank = |position: usize| {
+        let dossier = &site.dossiers[position];
+        let foreign =
+            crate::i18n::primary(&dossier.lang) != crate::i18n::primary(&site.config.lang);
+        (foreign, position)
+    };
+    site.dossiers[d]
+        .translations
+        .iter()
+        .filter_map(|t| site.dossier_positions.get(&t.id))
+        .all(|&other| rank(d) < rank(other))
 }
 
 impl Graph {
