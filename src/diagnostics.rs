@@ -25,7 +25,7 @@ pub enum Severity {
 macro_rules! codes {
     ($($variant:ident = $name:literal, $severity:ident, $meaning:literal;)*) => {
         /// The kind of a diagnostic: a stable name that tools can match on, shown as
-        /// `error[unknown-source]` and as the JSON `code`. Adding a kind of diagnostic means
+        /// `error: … [unknown-source]` and as the JSON `code`. Adding a kind of diagnostic means
         /// adding a row here and to the README's table.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code {
@@ -502,10 +502,11 @@ fn emit<'f, F: codespan_reporting::files::Files<'f> + ?Sized>(
     Ok(())
 }
 
+/// The header reads as the format writes it, `error: unknown source `x``, with the stable
+/// code after the message in brackets: `error: unknown source `x` [unknown-source]`.
 fn cs_diagnostic<F>(d: &Diagnostic, notes: Vec<String>, labels: Vec<Label<F>>) -> CsDiagnostic<F> {
     CsDiagnostic::new(severity(d.severity))
-        .with_code(d.code.name())
-        .with_message(&d.message)
+        .with_message(format!("{} [{}]", d.message, d.code.name()))
         .with_labels(labels)
         .with_notes(notes)
 }
@@ -733,12 +734,12 @@ mod tests {
     }
 
     #[test]
-    fn human_output_shows_the_code_like_rustc() {
+    fn human_output_reads_like_the_format_with_the_code_after_the_message() {
         let mut texts = SourceTexts::default();
         texts.insert("content/a.md", "Yes [@sedena-intl].\n");
         let out = render_human(&[sample("unknown source `x`", None)], &texts);
         assert!(
-            out.starts_with("error[unknown-source]: unknown source `x`"),
+            out.starts_with("error: unknown source `x` [unknown-source]"),
             "{out}"
         );
         assert!(out.contains("--> content/a.md:1:5"), "{out}");

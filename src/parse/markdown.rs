@@ -911,7 +911,7 @@ fn meant(items: &[Item]) -> Vec<(String, Option<String>)> {
 }
 
 /// Ids the page around a dossier body uses (templates and notes); headings get others.
-const RESERVED_ANCHORS: &[&str] = &[
+pub const RESERVED_ANCHORS: &[&str] = &[
     "main",
     "search-input",
     "search-results",
@@ -922,6 +922,14 @@ const RESERVED_ANCHORS: &[&str] = &[
     "backlinks-heading",
     "mentions-heading",
     "companions-heading",
+    "evidence-heading",
+    "neighbourhood-heading",
+    "sorter",
+    "sort-by",
+    "lang-filter",
+    "status-filter",
+    "confidence-filter",
+    "coverage-filter",
 ];
 
 /// A plausible footnote label (what `[^label]` may hold).
@@ -944,6 +952,26 @@ pub fn is_allowed_link(dest: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_literal_id_of_the_built_in_templates_is_reserved_for_headings() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut missing = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            for rest in text.split("id=\"").skip(1) {
+                let id = rest.split('"').next().unwrap_or_default();
+                let literal = !id.is_empty()
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                if literal && !super::RESERVED_ANCHORS.contains(&id) {
+                    missing.push(format!("{}: {id}", entry.file_name().to_string_lossy()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "ids a heading could take: {missing:?}");
+    }
     use super::*;
 
     fn parse(text: &str) -> (Body, Vec<Diagnostic>) {

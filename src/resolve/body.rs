@@ -407,18 +407,23 @@ pub fn note_parts(source: &Source, locator: Option<&str>, words: &Words) -> Vec<
     }
     details.extend(source.publisher.clone());
     details.extend(source.date.map(|d| words.date(&d)));
-    details.extend(locator.map(str::to_string));
     let mut text = String::new();
     for detail in details {
         text.push_str(", ");
         text.push_str(&detail);
     }
-    if source.url.is_some() {
-        text.push_str(", ");
-    }
-    parts.push(NotePart::Text(text));
+    // The note ends with the locator, as the format requires: the URL comes before it.
     if let Some(url) = &source.url {
+        text.push_str(", ");
+        parts.push(NotePart::Text(std::mem::take(&mut text)));
         parts.push(NotePart::Url(url.clone()));
+    }
+    if let Some(locator) = locator {
+        text.push_str(", ");
+        text.push_str(locator);
+    }
+    if !text.is_empty() {
+        parts.push(NotePart::Text(text));
     }
     parts
 }

@@ -404,13 +404,41 @@ fn shown_sources(
             }
         };
         index.insert(at, sources.len());
-        sources.push(make_source(
-            def,
-            anchor,
-            def.confidential && !profile.internal,
-        ));
+        let mut source = make_source(def, anchor, def.confidential && !profile.internal);
+        source.notes = source
+            .notes
+            .map(|notes| withhold_in_text(published, &notes));
+        sources.push(source);
     }
     (sources, index)
+}
+
+/// Plain text (a source's notes) with every `[[id…]]` naming a dossier or entity this build
+/// leaves out replaced by the withheld word: the id of a restricted dossier must not reach
+/// a public build through text that is not Markdown. Other brackets stay as written.
+fn withhold_in_text(published: &Published, text: &str) -> String {
+    let withheld = published.interface.words(published.lang).get("withheld");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("[[") {
+        let Some(len) = rest[start + 2..].find("]]") else {
+            break;
+        };
+        let inside = &rest[start + 2..start + 2 + len];
+        let id = inside.split(['|', '#']).next().unwrap_or_default().trim();
+        let left_out = published.index.names.contains_key(id)
+            && published_dossier(published, id).is_none()
+            && published_entity(published, id).is_none();
+        out.push_str(&rest[..start]);
+        if left_out {
+            out.push_str(withheld);
+        } else {
+            out.push_str(&rest[start..start + 2 + len + 2]);
+        }
+        rest = &rest[start + 2 + len + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn make_source(def: &SourceDef, anchor: String, anonymous: bool) -> Source {

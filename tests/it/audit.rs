@@ -208,7 +208,7 @@ fn human_output_reads_like_a_compiler_with_the_code_and_the_quoted_text() {
     let line = line_of(SOLID, "- second item");
     assert!(
         run.stderr
-            .contains("warning[audit-uncited]: list item cites no source: `second item, bare`"),
+            .contains("warning: list item cites no source: `second item, bare` [audit-uncited]"),
         "{}",
         run.stderr
     );

@@ -252,7 +252,7 @@ fn human_output_reads_like_a_compiler() {
     assert_eq!(run.code, 1);
     assert!(
         run.stderr
-            .contains("error[unknown-source]: unknown source `no-such-source`"),
+            .contains("error: unknown source `no-such-source` [unknown-source]"),
         "{}",
         run.stderr
     );
@@ -454,12 +454,9 @@ fn an_unclosed_quote_in_entities_yaml_is_one_error_and_comes_first() {
     let run = fixture.run(&["check"]);
     let syntax = run
         .stderr
-        .find("error[yaml-syntax]")
+        .find("[yaml-syntax]")
         .expect("syntax error shown");
-    let kind = run
-        .stderr
-        .find("error[bad-value]")
-        .expect("kind error shown");
+    let kind = run.stderr.find("[bad-value]").expect("kind error shown");
     assert!(syntax < kind, "{}", run.stderr);
 }
 

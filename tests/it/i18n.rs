@@ -486,11 +486,7 @@ fn a_project_table_in_templates_overrides_the_built_in_words() {
     fixture.write("templates/i18n/es.toml", "timline = \"x\"\n");
     let run = fixture.run(&["check"]);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("error[unknown-string]"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("[unknown-string]"), "{}", run.stderr);
     assert!(
         run.stderr.contains("did you mean `timeline`?"),
         "{}",
@@ -510,11 +506,7 @@ fn an_unknown_translation_of_is_an_error_with_the_nearest_dossier() {
     ]);
     let run = fixture.run(&["check"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("error[unknown-dossier]"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("[unknown-dossier]"), "{}", run.stderr);
     assert!(
         run.stderr.contains("did you mean `grenades`?"),
         "{}",

@@ -1701,3 +1701,44 @@ fn a_reader_never_finds_the_site_missing_while_builds_swap_it() {
     let last = format!("Edition {}", builds - 1);
     assert!(read(&fixture.out().join("site/index.html")).contains(&last));
 }
+
+#[test]
+fn a_link_to_a_restricted_dossier_in_a_sources_notes_is_withheld_in_public_output() {
+    let fixture = crate::support::Fixture::with(&[
+        (
+            "content/sources.yaml",
+            "- id: memo\n  title: A memo\n  notes: See [[hushcanary-file]] and [[open-file]] for more.\n",
+        ),
+        (
+            "content/dossiers/open-file.md",
+            "---\ntitle: Open file\ndate: 2020-01-02\n---\nText [@memo].\n",
+        ),
+        (
+            "content/dossiers/hushcanary-file.md",
+            "---\ntitle: Hushed\ndate: 2020-01-03\nclassification: restricted\n---\nText [@memo].\n",
+        ),
+    ]);
+    assert_eq!(fixture.run(&["build", "--site"]).code, 0);
+    assert_eq!(fixture.run(&["export"]).code, 0);
+    let out = fixture.out();
+    for file in crate::support::files_under(&out) {
+        let bytes = std::fs::read(out.join(&file)).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("hushcanary"),
+            "{file} names the restricted dossier"
+        );
+    }
+    let register = std::fs::read_to_string(out.join("site/sources/index.html")).unwrap();
+    assert!(
+        register.contains("See [withheld] and [[open-file]] for more."),
+        "{register}"
+    );
+    assert_eq!(fixture.run(&["build", "--site", "--internal"]).code, 0);
+    let internal =
+        std::fs::read_to_string(fixture.internal_out().join("site/sources/index.html")).unwrap();
+    assert!(
+        internal.contains("[[hushcanary-file]]"),
+        "an internal build keeps the notes"
+    );
+}

@@ -54,7 +54,7 @@ fn notes_are_numbered_in_order_of_first_reference_and_footnotes_reuse_their_numb
     let two =
         &notes[notes.find("id=\"cf-note-2\"").unwrap()..notes.find("id=\"cf-note-3\"").unwrap()];
     assert!(
-        two.contains("<em>Report A</em>, Sedena, June 2019, p. 2, <a href=\"https://example.org/a\">https://example.org/a</a>."),
+        two.contains("<em>Report A</em>, Sedena, June 2019, <a href=\"https://example.org/a\">https://example.org/a</a>, p. 2."),
         "{two}"
     );
     let three = &notes[notes.find("id=\"cf-note-3\"").unwrap()..];
@@ -489,4 +489,34 @@ fn a_link_into_a_page_names_the_heading_it_points_to() {
         "{html}"
     );
     assert!(html.contains("#background-facts\">this</a>"), "{html}");
+}
+
+#[test]
+fn a_citation_note_ends_with_its_locator_even_when_the_source_has_a_url() {
+    let fixture = Fixture::with(&[
+        (
+            "content/sources.yaml",
+            "- id: full\n  title: Full Source\n  publisher: Pub Co\n  url: https://full.example/a\n",
+        ),
+        (
+            "content/dossiers/case.md",
+            "---\ntitle: Case\ndate: 2020-01-02\n---\nOne [@full, p. 4].\n",
+        ),
+    ]);
+    assert_eq!(fixture.run(&["build"]).code, 0);
+    let html = page(&fixture, "dossiers/case/index.html");
+    let note = html
+        .split("id=\"cf-note-1\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</li>").next())
+        .expect("note 1");
+    let url = note.find("https://full.example/a").expect("the URL");
+    let locator = note.find("p. 4").expect("the locator");
+    assert!(url < locator, "the locator ends the note: {note}");
+    let pdf = crate::support::pdf_text(&fixture.out().join("pdf/case.pdf"));
+    let joined = pdf.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        joined.contains("https://full.example/a, p. 4"),
+        "the briefing's note too: {joined}"
+    );
 }
