@@ -80,6 +80,21 @@ impl Node {
         }
     }
 
+    /// What the node is, quoting a scalar's value (cut after 60 characters), for messages:
+    /// "a single value `solo`", "a map".
+    pub fn described(&self) -> String {
+        match &self.value {
+            Value::Scalar { text, .. } if !self.is_null() => {
+                let mut shown: String = text.chars().take(60).collect();
+                if text.chars().count() > 60 {
+                    shown.push('…');
+                }
+                format!("a single value `{shown}`")
+            }
+            _ => self.kind_name().to_string(),
+        }
+    }
+
     /// Converts to JSON for free-form data (`extra`) handed to templates untouched.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;

@@ -56,7 +56,7 @@ pub fn parse(file: &str, text: &str, diags: &mut Vec<Diagnostic>) -> Config {
     if !errors.is_empty() {
         return config;
     }
-    let mut reader = Reader { file, diags };
+    let mut reader = Reader { file, text, diags };
     for (key, value) in table.get_ref().iter() {
         let name = key.get_ref().as_ref();
         match name {
@@ -98,6 +98,8 @@ pub fn base_url(url: &str) -> Result<String, String> {
 
 struct Reader<'a> {
     file: &'a str,
+    /// The file's text, to quote a wrong value as written.
+    text: &'a str,
     diags: &'a mut Vec<Diagnostic>,
 }
 
@@ -130,14 +132,25 @@ impl Reader<'_> {
         None
     }
 
+    /// The text at `span` as written, quoted for a message (cut after 60 characters).
+    fn quoted(&self, span: Range<usize>) -> String {
+        let written = self.text.get(span).unwrap_or_default().trim();
+        let mut shown: String = written.chars().take(60).collect();
+        if written.chars().count() > 60 {
+            shown.push('…');
+        }
+        format!("`{shown}`")
+    }
+
     fn string(&mut self, value: &Spanned<DeValue>) -> Option<String> {
         match value.get_ref() {
             DeValue::String(s) => Some(s.to_string()),
             _ => {
+                let found = self.quoted(value.span());
                 self.error(
                     Code::WrongType,
                     value.span(),
-                    "expected a string".to_string(),
+                    format!("expected a string in quotes, found {found}"),
                 );
                 None
             }
@@ -148,10 +161,11 @@ impl Reader<'_> {
         match value.get_ref() {
             DeValue::Array(items) => items.iter().map(|item| self.string(item)).collect(),
             _ => {
+                let found = self.quoted(value.span());
                 self.error(
                     Code::WrongType,
                     value.span(),
-                    "expected a list of strings".to_string(),
+                    format!("expected a list of strings, found {found}"),
                 );
                 None
             }

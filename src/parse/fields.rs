@@ -145,7 +145,7 @@ impl Ctx<'_> {
                 self.error(
                     Code::WrongType,
                     node,
-                    format!("`{field}` must be a list, found {}", node.kind_name()),
+                    format!("`{field}` must be a list, found {}", node.described()),
                 );
                 &[]
             }

@@ -640,3 +640,27 @@ fn out_inside_content_is_refused_before_anything_is_written() {
     assert!(!fixture.root().join("content/out").exists());
     assert!(!fixture.root().join("output").exists());
 }
+
+#[test]
+fn a_value_of_the_wrong_type_is_quoted_in_its_message() {
+    let fixture = Fixture::with(&[
+        (
+            "casefile.toml",
+            "title = 5\nauthors = \"solo\"\n[pdf]\npaper = 4\n",
+        ),
+        (
+            "content/dossiers/case.md",
+            "---\ntitle: Case\ndate: 2020-01-02\nauthors: Ana Solo\nrelated: yes\n---\nText.\n",
+        ),
+    ]);
+    let run = fixture.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    // JSON escapes the quotes of `"solo"`.
+    for quoted in ["`5`", "`\\\"solo\\\"`", "`4`", "`Ana Solo`", "`yes`"] {
+        assert!(
+            run.stdout.lines().any(|l| l.contains(quoted)),
+            "{quoted} is quoted: {}",
+            run.stdout
+        );
+    }
+}
