@@ -74,6 +74,7 @@ codes! {
     NotUtf8 = "not-utf8", Error, "a text file is not valid UTF-8";
     YamlSyntax = "yaml-syntax", Error, "YAML (front matter, `entities.yaml`, `sources.yaml`) does not parse";
     TomlSyntax = "toml-syntax", Error, "`casefile.toml` or a `templates/i18n/` table does not parse";
+    TemplateSyntax = "template-syntax", Error, "a tera template in `templates/` does not parse (what `build` would refuse)";
     NoFrontMatter = "no-front-matter", Error, "a dossier does not start with a `---` line";
     UnclosedFrontMatter = "unclosed-front-matter", Error, "a dossier's front matter has no closing `---` line";
     EmptyFrontMatter = "empty-front-matter", Error, "a dossier's front matter holds nothing";

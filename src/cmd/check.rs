@@ -6,6 +6,33 @@ use super::{check_out_dir, denied_warnings, fail, report, say_checked, say_read,
 use crate::cli::{CheckArgs, Format, Verbosity};
 
 /// Loads and checks the project (and audits it with `--audit`), prints every diagnostic.
+/// The project's tera templates, parsed as a build parses them: `check` in CI refuses what
+/// `build` would. Kind: `template-syntax`, at the template the message names.
+fn template_problem(
+    overrides: &std::collections::BTreeMap<String, String>,
+) -> Option<crate::diagnostics::Diagnostic> {
+    let message = crate::render::html::templates(overrides).err()?;
+    let file = message
+        .split("--> ")
+        .nth(1)
+        .and_then(|place| place.split([':', ' ', '\n']).next())
+        .filter(|path| path.starts_with("templates/"))
+        .unwrap_or("templates")
+        .to_string();
+    // The place is the diagnostic's file; the message keeps what went wrong, and the line.
+    let (what, place) = message.split_once("\n  --> ").unwrap_or((&message, ""));
+    let text = if place.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what} (at {place})")
+    };
+    Some(crate::diagnostics::Diagnostic::file_error(
+        crate::diagnostics::Code::TemplateSyntax,
+        file,
+        text,
+    ))
+}
+
 /// `out` is checked as a build would check it, so that `check` in CI refuses what `build`
 /// would refuse.
 pub fn run(root: &Path, out: &Path, args: &CheckArgs, verbosity: Verbosity) -> Exit {
@@ -15,6 +42,10 @@ pub fn run(root: &Path, out: &Path, args: &CheckArgs, verbosity: Verbosity) -> E
     let mut outcome = crate::check(root);
     if verbosity == Verbosity::Verbose {
         say_read(root, &outcome.project);
+    }
+    if let Some(diag) = template_problem(&outcome.project.templates) {
+        outcome.diagnostics.push(diag);
+        crate::diagnostics::sort(&mut outcome.diagnostics);
     }
     if args.audit {
         if let Some(checked) = &outcome.checked {

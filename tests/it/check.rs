@@ -664,3 +664,23 @@ fn a_value_of_the_wrong_type_is_quoted_in_its_message() {
         );
     }
 }
+
+#[test]
+fn check_refuses_a_template_that_build_would_refuse() {
+    let fixture = Fixture::with(&[
+        (
+            "content/dossiers/case.md",
+            "---\ntitle: Case\ndate: 2020-01-02\n---\nText.\n",
+        ),
+        ("templates/404.html", "{% if %}\n"),
+    ]);
+    let run = fixture.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("\"code\":\"template-syntax\"")
+            && run.stdout.contains("\"file\":\"templates/404.html\""),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(fixture.run(&["build"]).code, 1, "and build refuses it too");
+}
