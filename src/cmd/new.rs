@@ -48,6 +48,12 @@ pub fn run(root: &Path, written: &str, verbosity: Verbosity) -> Exit {
             existing.display()
         ));
     }
+    // Dossiers and entities share one set of ids.
+    if entity_ids(root).iter().any(|entity| entity == id) {
+        return fail(&format!(
+            "`{id}` is already the id of an entity in content/entities.yaml; dossiers and entities share ids"
+        ));
+    }
     let today = today();
     let result = path
         .parent()
@@ -62,6 +68,25 @@ pub fn run(root: &Path, written: &str, verbosity: Verbosity) -> Exit {
         }
         Err(err) => fail(&format!("cannot write {}: {err}", path.display())),
     }
+}
+
+/// The ids of `content/entities.yaml`, as the catalog parser reads them (none when the file
+/// is missing or unreadable: `check` reports that).
+fn entity_ids(root: &Path) -> Vec<String> {
+    let label = "content/entities.yaml";
+    let Ok(text) = std::fs::read_to_string(root.join(label)) else {
+        return Vec::new();
+    };
+    let file = crate::load::TextFile {
+        label: label.to_string(),
+        text,
+    };
+    let mut ignored = Vec::new();
+    crate::parse::parse_entities(&file, &mut ignored)
+        .defs
+        .into_iter()
+        .map(|e| e.id.value)
+        .collect()
 }
 
 /// A dossier file under `dossiers` whose name gives the id `id`, at any depth.

@@ -347,3 +347,18 @@ fn serve_open_runs_the_browser_opener_and_a_taken_port_gets_a_hint() {
         "served, then warned about --open: {printed:?}"
     );
 }
+
+#[test]
+fn new_refuses_the_id_of_an_entity() {
+    let fixture = Fixture::with(&[(
+        "content/entities.yaml",
+        "- id: sedena\n  name: Sedena\n  kind: government-agency\n",
+    )]);
+    let run = casefile(&["new", "sedena", "--root"])
+        .arg(fixture.root())
+        .output()
+        .expect("run");
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("id of an entity"));
+    assert!(!fixture.root().join("content/dossiers/sedena.md").exists());
+}
