@@ -85,7 +85,10 @@ pub fn check(root: &Path) -> Outcome {
     let mut diagnostics = loaded.diagnostics;
     diagnostics.append(&mut checked.diagnostics);
     diagnostics::sort(&mut diagnostics);
-    let texts = std::mem::take(&mut checked.texts);
+    let mut texts = std::mem::take(&mut checked.texts);
+    for (label, text) in &loaded.undecodable {
+        texts.insert(label, text);
+    }
     Outcome {
         diagnostics,
         texts,

@@ -53,6 +53,9 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
     /// True when something could not be read at all.
     pub io_failure: bool,
+    /// Files that are not valid UTF-8, as (label, text with U+FFFD for bad bytes): the
+    /// diagnostic about each points into this text, at the first bad byte.
+    pub undecodable: Vec<(String, String)>,
 }
 
 /// Loads the project at `root`.
@@ -136,10 +139,14 @@ fn read_text(path: &Path, label: String, loaded: &mut Loaded) -> Option<TextFile
                 let line = err.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
                 let message =
                     format!("`{label}` is not valid UTF-8 (line {line}, byte offset {at})");
+                // Up to the first bad byte the lossy text has the same bytes, so the span
+                // gives the line and column of that byte.
+                let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
                 loaded.diagnostics.push(
-                    Diagnostic::file_error(Code::NotUtf8, &label, message)
+                    Diagnostic::error(Code::NotUtf8, &label, at..at + 1, message)
                         .with_help("save the file as UTF-8"),
                 );
+                loaded.undecodable.push((label, lossy));
                 None
             }
         },

@@ -684,3 +684,30 @@ fn check_refuses_a_template_that_build_would_refuse() {
     );
     assert_eq!(fixture.run(&["build"]).code, 1, "and build refuses it too");
 }
+
+#[test]
+fn a_file_that_is_not_utf8_is_located_at_its_first_bad_byte() {
+    let fixture = Fixture::with(&[]);
+    std::fs::write(
+        fixture.root().join("content/dossiers/latin1.md"),
+        b"---\ntitle: Ju\xe1rez\ndate: 2019\n---\n",
+    )
+    .unwrap();
+    let run = fixture.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("\"not-utf8\""))
+        .expect("a not-utf8 diagnostic");
+    assert!(
+        line.contains("\"line\":2") && line.contains("\"column\":10"),
+        "{line}"
+    );
+    let human = fixture.run(&["check"]);
+    assert!(
+        human.stderr.contains("--> content/dossiers/latin1.md:2:10"),
+        "{}",
+        human.stderr
+    );
+}
