@@ -609,6 +609,17 @@ fn severity(s: Severity) -> codespan_reporting::diagnostic::Severity {
     }
 }
 
+/// A value as a message quotes it: in backticks, cut after 60 characters (`…` marks the cut),
+/// so that a long wrong value does not flood the terminal.
+pub fn quote(value: &str) -> String {
+    const SHOWN: usize = 60;
+    let mut shown: String = value.chars().take(SHOWN).collect();
+    if value.chars().nth(SHOWN).is_some() {
+        shown.push('…');
+    }
+    format!("`{shown}`")
+}
+
 /// A one-line summary: "2 errors, 1 warning".
 pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -732,6 +743,14 @@ mod tests {
         let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
         assert_eq!(first["message"], "unknown source `a\u{2028}b\u{2029}c`");
         assert_eq!(first["help"], "x\u{2028}y");
+    }
+
+    #[test]
+    fn a_quoted_value_is_cut_after_sixty_characters() {
+        assert_eq!(quote("solo"), "`solo`");
+        let long = "x".repeat(61);
+        assert_eq!(quote(&long), format!("`{}…`", "x".repeat(60)));
+        assert_eq!(quote(&"é".repeat(60)), format!("`{}`", "é".repeat(60)));
     }
 
     #[test]

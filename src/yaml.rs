@@ -85,11 +85,7 @@ impl Node {
     pub fn described(&self) -> String {
         match &self.value {
             Value::Scalar { text, .. } if !self.is_null() => {
-                let mut shown: String = text.chars().take(60).collect();
-                if text.chars().count() > 60 {
-                    shown.push('…');
-                }
-                format!("a single value `{shown}`")
+                format!("a single value {}", crate::diagnostics::quote(text))
             }
             _ => self.kind_name().to_string(),
         }

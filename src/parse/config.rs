@@ -132,14 +132,9 @@ impl Reader<'_> {
         None
     }
 
-    /// The text at `span` as written, quoted for a message (cut after 60 characters).
+    /// The text at `span` as written, quoted for a message.
     fn quoted(&self, span: Range<usize>) -> String {
-        let written = self.text.get(span).unwrap_or_default().trim();
-        let mut shown: String = written.chars().take(60).collect();
-        if written.chars().count() > 60 {
-            shown.push('…');
-        }
-        format!("`{shown}`")
+        crate::diagnostics::quote(self.text.get(span).unwrap_or_default().trim())
     }
 
     fn string(&mut self, value: &Spanned<DeValue>) -> Option<String> {
@@ -194,36 +189,61 @@ impl Reader<'_> {
         }
     }
 
+    /// The table `[name]`, or an error at a value that is not one.
+    fn table<'v>(&mut self, value: &'v Spanned<DeValue>, name: &str) -> Option<&'v DeTable<'v>> {
+        match value.get_ref() {
+            DeValue::Table(table) => Some(table),
+            _ => {
+                let found = self.quoted(value.span());
+                self.error(
+                    Code::WrongType,
+                    value.span(),
+                    format!("expected a table `[{name}]`, found {found}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// One of `options` by its spelling, or an error at the value naming `what` it should be
+    /// and the nearest spelling.
+    fn choice<T: Copy>(
+        &mut self,
+        value: &Spanned<DeValue>,
+        what: &str,
+        options: &[(&str, T)],
+    ) -> Option<T> {
+        let written = self.string(value)?;
+        let found = options
+            .iter()
+            .find(|(name, _)| *name == written)
+            .map(|&(_, option)| option);
+        if found.is_none() {
+            let names: Vec<&str> = options.iter().map(|&(name, _)| name).collect();
+            self.enum_error(value.span(), what, &written, &names);
+        }
+        found
+    }
+
     fn pdf(&mut self, value: &Spanned<DeValue>) -> Option<PdfConfig> {
-        let DeValue::Table(table) = value.get_ref() else {
-            self.error(
-                Code::WrongType,
-                value.span(),
-                "expected a table `[pdf]`".to_string(),
-            );
-            return None;
-        };
+        let table = self.table(value, "pdf")?;
         let mut pdf = Config::default().pdf;
         for (key, value) in table.iter() {
             match key.get_ref().as_ref() {
+                // A bad value is reported and the rest of `[pdf]` is still read.
                 "paper" => {
-                    let paper = self.string(value)?;
-                    match paper.as_str() {
-                        "a4" => pdf.paper = Paper::A4,
-                        "us-letter" => pdf.paper = Paper::UsLetter,
-                        other => {
-                            self.enum_error(value.span(), "paper", other, &["a4", "us-letter"])
-                        }
+                    let papers = [("a4", Paper::A4), ("us-letter", Paper::UsLetter)];
+                    if let Some(paper) = self.choice(value, "paper", &papers) {
+                        pdf.paper = paper;
                     }
                 }
                 "standard" => {
-                    let standard = self.string(value)?;
-                    match standard.as_str() {
-                        "none" => pdf.standard = PdfStandard::None,
-                        "pdf/a-2b" => pdf.standard = PdfStandard::PdfA2b,
-                        other => {
-                            self.enum_error(value.span(), "standard", other, &["none", "pdf/a-2b"])
-                        }
+                    let standards = [
+                        ("none", PdfStandard::None),
+                        ("pdf/a-2b", PdfStandard::PdfA2b),
+                    ];
+                    if let Some(standard) = self.choice(value, "standard", &standards) {
+                        pdf.standard = standard;
                     }
                 }
                 "margins" => {
@@ -343,14 +363,7 @@ impl Reader<'_> {
     }
 
     fn audit(&mut self, value: &Spanned<DeValue>) -> Option<AuditConfig> {
-        let DeValue::Table(table) = value.get_ref() else {
-            self.error(
-                Code::WrongType,
-                value.span(),
-                "expected a table `[audit]`".to_string(),
-            );
-            return None;
-        };
+        let table = self.table(value, "audit")?;
         let mut audit = AuditConfig::default();
         for (key, value) in table.iter() {
             let rule = match key.get_ref().as_ref() {
@@ -363,29 +376,12 @@ impl Reader<'_> {
                     continue;
                 }
             };
-            if let Some(level) = self.audit_level(key.get_ref().as_ref(), value) {
+            let what = format!("level for audit rule `{}`", key.get_ref());
+            if let Some(level) = self.choice(value, &what, AuditLevel::ALL) {
                 *rule = level;
             }
         }
         Some(audit)
-    }
-
-    fn audit_level(&mut self, key: &str, value: &Spanned<DeValue>) -> Option<AuditLevel> {
-        let written = self.string(value)?;
-        let level = AuditLevel::ALL
-            .iter()
-            .find(|(name, _)| *name == written)
-            .map(|(_, level)| *level);
-        if level.is_none() {
-            let names: Vec<&str> = AuditLevel::ALL.iter().map(|(name, _)| *name).collect();
-            self.enum_error(
-                value.span(),
-                &format!("level for audit rule `{key}`"),
-                &written,
-                &names,
-            );
-        }
-        level
     }
 
     fn enum_error(&mut self, span: Range<usize>, key: &str, value: &str, allowed: &[&str]) {

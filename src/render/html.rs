@@ -431,7 +431,7 @@ fn insert_page_values(
         Page::Entities => context.insert("groups", &entity_groups(site)),
         Page::Tags => context.insert("tags", &tag_list(site)),
         Page::Network => {
-            let graph = Graph::whole(site);
+            let graph = Graph::whole(site, &shared.named);
             let words = site.words();
             let title = graph.title(words);
             let drawing = Drawing {

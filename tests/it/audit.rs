@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::support::Fixture;
+use crate::support::{json_lines, Fixture};
 
 const SOURCES: &str = "\
 - id: archived
@@ -82,13 +82,6 @@ fn fixture(config: &str) -> Fixture {
     fixture
 }
 
-fn json(stdout: &str) -> Vec<Value> {
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object a line"))
-        .collect()
-}
-
 /// (code, file, line, column) of every audit finding, in output order.
 fn findings(diags: &[Value]) -> Vec<(String, String, u64, u64)> {
     diags
@@ -115,7 +108,7 @@ fn each_rule_finds_what_a_reader_would_at_its_line_and_column() {
     let fixture = fixture("");
     let run = fixture.run(&["check", "--audit", "--format", "json"]);
     assert_eq!(run.code, 0, "warnings only: {}", run.stdout);
-    let diags = json(&run.stdout);
+    let diags = json_lines::<Value>(&run.stdout);
     let solid = "content/dossiers/solid.md";
     let weak = "content/dossiers/weak.md";
     let sources = "content/sources.yaml";
@@ -180,7 +173,11 @@ fn each_rule_finds_what_a_reader_would_at_its_line_and_column() {
 fn without_audit_check_reports_none_of_it() {
     let run = fixture("").run(&["check", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(findings(&json(&run.stdout)).is_empty(), "{}", run.stdout);
+    assert!(
+        findings(&json_lines::<Value>(&run.stdout)).is_empty(),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -188,7 +185,7 @@ fn a_rule_set_to_error_fails_the_check_and_off_silences_it() {
     let config = "[audit]\nuncited = \"error\"\nungraded = \"off\"\n";
     let run = fixture(config).run(&["check", "--audit", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
-    let diags = json(&run.stdout);
+    let diags = json_lines::<Value>(&run.stdout);
     let severity = |code: &str| -> Vec<&str> {
         diags
             .iter()
@@ -230,7 +227,7 @@ fn human_output_reads_like_a_compiler_with_the_code_and_the_quoted_text() {
 fn a_bad_audit_setting_is_an_error_at_its_place() {
     let run = fixture("[audit]\nweak = \"eror\"\n").run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
-    let diags = json(&run.stdout);
+    let diags = json_lines::<Value>(&run.stdout);
     let bad = diags
         .iter()
         .find(|d| d["file"] == "casefile.toml")
@@ -247,7 +244,7 @@ fn a_bad_audit_setting_is_an_error_at_its_place() {
 fn the_sample_content_audit_finds_the_uncited_passages_and_ungraded_sources() {
     let run = Fixture::sample().run(&["check", "--audit", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    let found = findings(&json(&run.stdout));
+    let found = findings(&json_lines::<Value>(&run.stdout));
     let count = |code: &str| found.iter().filter(|f| f.0 == code).count();
     // Counted by hand: see docs/audit.md.
     assert_eq!(count("audit-uncited"), 36, "{found:?}");

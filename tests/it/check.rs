@@ -120,12 +120,7 @@ fn places(diags: &[JsonDiagnostic]) -> Vec<String> {
 /// The exit code of `check --format json` and its diagnostics.
 pub(crate) fn json_diagnostics(fixture: &Fixture) -> (i32, Vec<JsonDiagnostic>) {
     let run = fixture.run(&["check", "--format", "json"]);
-    let diags = run
-        .stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
-        .collect();
-    (run.code, diags)
+    (run.code, crate::support::json_lines(&run.stdout))
 }
 
 #[test]
@@ -710,4 +705,26 @@ fn a_file_that_is_not_utf8_is_located_at_its_first_bad_byte() {
         "{}",
         human.stderr
     );
+}
+
+#[test]
+fn a_bad_pdf_setting_does_not_hide_the_ones_after_it() {
+    let fixture = Fixture::with(&[
+        (
+            "casefile.toml",
+            "[pdf]\npaper = 4\nstandard = \"pdf/x\"\nfont_size = \"99pt\"\n",
+        ),
+        (
+            "content/dossiers/case.md",
+            "---\ntitle: Case\ndate: 2020-01-02\n---\nText.\n",
+        ),
+    ]);
+    let (code, diags) = json_diagnostics(&fixture);
+    assert_eq!(code, 1);
+    let lines: Vec<usize> = diags
+        .iter()
+        .filter(|d| d.file == "casefile.toml")
+        .map(|d| d.line)
+        .collect();
+    assert_eq!(lines, [2, 3, 4], "{diags:?}");
 }

@@ -3,7 +3,9 @@
 
 use std::process::Command;
 
-use crate::support::{run, Fixture};
+use serde_json::{json, Value};
+
+use crate::support::{json_lines, run, Fixture};
 
 /// A dossier whose only problem is a warning: a source defined and never cited.
 const UNCITED: &str =
@@ -161,17 +163,13 @@ fn an_image_without_alternative_text_is_a_warning_at_the_image() {
         ),
         (png, "an image"),
     ]);
-    let done = fixture.run(&["check", "--format", "json"]);
-    assert_eq!(done.code, 0, "{}", done.stderr);
-    let warnings: Vec<&str> = done
-        .stdout
-        .lines()
-        .filter(|l| l.contains("image-without-alt"))
-        .collect();
-    assert_eq!(warnings.len(), 1, "{}", done.stdout);
-    assert!(warnings[0].contains("\"line\":7"), "{}", warnings[0]);
-    assert!(warnings[0].contains("\"column\":1"), "{}", warnings[0]);
-    assert!(warnings[0].contains("map.png"), "{}", warnings[0]);
+    let warnings = checked_with_code(&fixture, "image-without-alt");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(
+        (&warnings[0]["line"], &warnings[0]["column"]),
+        (&json!(7), &json!(1))
+    );
+    assert!(warnings[0]["message"].as_str().unwrap().contains("map.png"));
 }
 
 #[test]
@@ -180,16 +178,23 @@ fn a_raw_img_without_alt_is_a_warning_at_the_tag() {
         "content/dossiers/case.md",
         "---\ntitle: Case\ndate: 2020-01-02\n---\nText.\n\n<p>A <img src=\"a.png\"> and <img alt=\"B\" src=\"b.png\"> and <IMG SRC=c.png/></p>\n",
     )]);
+    let warnings = checked_with_code(&fixture, "image-without-alt");
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert_eq!(
+        (&warnings[0]["line"], &warnings[0]["column"]),
+        (&json!(7), &json!(6))
+    );
+    assert!(warnings[0]["message"].as_str().unwrap().contains("a.png"));
+    assert!(warnings[1]["message"].as_str().unwrap().contains("c.png"));
+}
+
+/// The diagnostics of kind `code` that `check --format json` prints for `fixture`, which
+/// must pass (exit 0).
+fn checked_with_code(fixture: &Fixture, code: &str) -> Vec<Value> {
     let done = fixture.run(&["check", "--format", "json"]);
     assert_eq!(done.code, 0, "{}", done.stderr);
-    let warnings: Vec<&str> = done
-        .stdout
-        .lines()
-        .filter(|l| l.contains("image-without-alt"))
-        .collect();
-    assert_eq!(warnings.len(), 2, "{}", done.stdout);
-    assert!(warnings[0].contains("\"line\":7"), "{}", warnings[0]);
-    assert!(warnings[0].contains("\"column\":6"), "{}", warnings[0]);
-    assert!(warnings[0].contains("a.png"), "{}", warnings[0]);
-    assert!(warnings[1].contains("c.png"), "{}", warnings[1]);
+    json_lines::<Value>(&done.stdout)
+        .into_iter()
+        .filter(|d| d["code"] == code)
+        .collect()
 }

@@ -447,11 +447,7 @@ fn a_language_without_strings_falls_back_to_english_with_a_warning_at_its_lang()
     )]);
     let run = fixture.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let warnings: Vec<Value> = run
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let warnings: Vec<Value> = crate::support::json_lines(&run.stdout);
     assert_eq!(warnings.len(), 1, "{}", run.stdout);
     let w = &warnings[0];
     assert_eq!(w["code"], "lang-fallback");

@@ -254,3 +254,12 @@ pub fn checker(file: &str) -> PathBuf {
     );
     path
 }
+
+/// What a command printed with `--format json`: one JSON object a line, each read as `T`
+/// (a `serde_json::Value`, or a typed diagnostic).
+pub fn json_lines<T: serde::de::DeserializeOwned>(stdout: &str) -> Vec<T> {
+    stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect()
+}

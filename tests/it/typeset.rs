@@ -8,18 +8,10 @@ use casefile::render::pdf;
 use casefile::resolve;
 use serde_json::Value;
 
-use crate::support::{pdf_text, Fixture};
+use crate::support::{json_lines, pdf_text, Fixture};
 
 fn dossier(title: &str, front: &str, body: &str) -> String {
     format!("---\ntitle: {title}\ndate: 2019-06-10\n{front}---\n{body}\n")
-}
-
-/// The JSON diagnostics a command printed, one object a line.
-fn json_lines(stdout: &str) -> Vec<Value> {
-    stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
-        .collect()
 }
 
 #[test]
@@ -111,7 +103,7 @@ fn a_language_typst_cannot_take_is_refused_at_its_lang_line() {
     ]);
     let run = fixture.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    let diags = json_lines(&run.stdout);
+    let diags = json_lines::<Value>(&run.stdout);
     let at = |file: &str, line: u64, tag: &str| {
         diags.iter().any(|d| {
             d["file"] == file
@@ -148,7 +140,7 @@ fn a_character_no_font_has_is_a_warning_naming_the_pdf() {
 
     let json = fixture.run(&["build", "--pdf", "--format", "json"]);
     assert_eq!(json.code, 0, "{}", json.stderr);
-    let glyphs: Vec<Value> = json_lines(&json.stdout)
+    let glyphs: Vec<Value> = json_lines::<Value>(&json.stdout)
         .into_iter()
         .filter(|d| d["message"].as_str().is_some_and(|m| m.contains("U+20000")))
         .collect();

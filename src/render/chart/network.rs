@@ -122,8 +122,7 @@ fn drawn(site: &Site, d: usize) -> bool {
 
 impl Graph {
     /// The whole network of a site: every dossier that names an entity, and every entity.
-    pub fn whole(site: &Site) -> Graph {
-        let named = Named::of(site);
+    pub fn whole(site: &Site, named: &Named) -> Graph {
         Graph::of(site, named.pairs(0..site.dossiers.len())).most_linked(None)
     }
 

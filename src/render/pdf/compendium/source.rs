@@ -167,7 +167,7 @@ fn charts(site: &Site) -> String {
             escape(words.get("timeline_figure"))
         );
     }
-    let graph = Graph::whole(site);
+    let graph = Graph::whole(site, &network::Named::of(site));
     if graph.links.is_empty() {
         return out;
     }
