@@ -553,6 +553,7 @@ fn emit_typst_writes_every_pdf_source_with_the_files_it_reads() {
             "compendium/chapter-case.typ",
             "compendium/chapter-other.typ",
             "compendium/front-matter.typ",
+            "compendium.typ",
             "media/dossiers/maps/map.svg",
             "other.typ",
             "templates/casefile.typ"
@@ -573,10 +574,14 @@ fn emit_typst_writes_every_pdf_source_with_the_files_it_reads() {
         "compendium/chapter-case.typ",
         "compendium/back-matter.typ",
         "compendium/front-matter.typ",
+        "compendium.typ",
     ];
     for name in sources {
         let source = std::fs::read_to_string(typ.join(name)).unwrap();
-        assert!(source.contains("Text.") == name.contains("case"), "{name}");
+        assert!(
+            source.contains("Text.") == (name.contains("case") || name == "compendium.typ"),
+            "{name}"
+        );
         for path in rooted_paths(&source) {
             assert!(
                 typ.join(path.trim_start_matches('/')).is_file(),

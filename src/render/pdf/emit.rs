@@ -23,6 +23,10 @@ pub fn typst_tree(site: &Site, files: &Files) -> Vec<OutputFile> {
             )
         })
         .collect();
+    tree.push((
+        "compendium.typ".to_string(),
+        compendium::one_document(site).into_bytes(),
+    ));
     tree.extend(
         compendium::sources(site)
             .into_iter()

@@ -312,6 +312,9 @@ struct DocumentInfo<'a> {
     lang: &'a str,
     /// Whether the page header shows the logo of `[pdf]` (briefings).
     logo: bool,
+    /// Whether the source imports the template (not a part of the compendium laid out as
+    /// one document, which imports it once at its top).
+    imports: bool,
 }
 
 /// The logo of `[pdf]` as the template takes it: its path in the world (`check` wrote it
@@ -330,6 +333,9 @@ fn logo(site: &Site) -> String {
         })
 }
 
+/// The line that makes the template's functions available to a source.
+const TEMPLATE_IMPORT: &str = "#import \"/templates/casefile.typ\": *\n";
+
 fn preamble(site: &Site, info: &DocumentInfo) -> String {
     let DocumentInfo {
         title,
@@ -340,6 +346,7 @@ fn preamble(site: &Site, info: &DocumentInfo) -> String {
         restricted,
         lang,
         logo: with_logo,
+        imports,
     } = *info;
     let pdf = &site.config.pdf;
     let margins = &pdf.margins;
@@ -358,10 +365,10 @@ fn preamble(site: &Site, info: &DocumentInfo) -> String {
         )
     });
     format!(
-        "#import \"/templates/casefile.typ\": *\n\
-         {}\
+        "{}{}\
          #set document(title: {}, author: {}, keywords: {}, date: {date})\n\
          #show: setup.with(title: {}, running: {}, restricted: {restricted}, lang: {}, region: {}, paper: {}, margin: (top: {}, bottom: {}, inside: {}, outside: {}), font-size: {}, logo: {}, t: t)\n",
+        if imports { TEMPLATE_IMPORT } else { "" },
         words_binding(site.interface.words(lang)),
         string(title),
         array(authors.iter().map(|a| string(a))),
@@ -427,6 +434,7 @@ pub fn briefing_source(site: &Site, d: &Dossier) -> String {
         restricted: d.restricted,
         lang: &d.lang,
         logo: true,
+        imports: true,
     };
     let mut out = preamble(site, &info);
     out.push_str(&dossier_markup(site, d, Target::Briefing, 1));

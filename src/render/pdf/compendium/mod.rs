@@ -30,10 +30,11 @@ use typst_layout::PagedDocument;
 
 use super::world::Files;
 use super::{in_parallel, pdf_options, Compiled, EPOCH};
+use crate::diagnostics::Diagnostic;
 use crate::i18n::Words;
 use crate::model::{Dossier, Site};
 use part::Part;
-use source::{OverlayPage, Pages};
+use source::{Numbers, OverlayPage, Pages};
 
 /// Laid-out chapters by the hash of what they depend on. A build keeps only the chapters it
 /// used, so the cache holds at most one compendium's chapters.
@@ -94,6 +95,17 @@ pub fn render_with(
 ) -> Result<(Compiled, Stats), Vec<String>> {
     let selected = selection(site);
     let site = selected.as_ref();
+    let (document, warnings, stats) = lay_out(site, files, cache)?;
+    let pdf = export(site, document).map_err(|e| vec![e])?;
+    Ok((Compiled { pdf, warnings }, stats))
+}
+
+/// Lays out the compendium of the (selected) site: its pages, ready to export.
+fn lay_out(
+    site: &Site,
+    files: &Arc<Files>,
+    cache: &Cache,
+) -> Result<(PagedDocument, Vec<Diagnostic>, Stats), Vec<String>> {
     let files_key = typst::utils::hash128(&(&files.templates, &files.images));
     let mut digits = digits_for(site.dossiers.len() * 4 + 10);
     let mut stats = Stats::default();
@@ -104,7 +116,7 @@ pub fn render_with(
         let body = Body::of(site, &chapters);
         let back = part::lay_out(
             "/parts/back.typ",
-            source::back_matter(site, &body.pages(), digits),
+            source::back_matter(site, Numbers::Merged(&body.pages()), digits),
             files,
             0,
         )
@@ -116,8 +128,9 @@ pub fn render_with(
             digits = digits_for(body_pages);
             continue;
         }
-        let compiled = finish(site, files, &chapters, &body, &back).map_err(|e| vec![e])?;
-        return Ok((compiled, stats));
+        let (document, warnings) =
+            assemble(site, files, &chapters, &body, &back).map_err(|e| vec![e])?;
+        return Ok((document, warnings, stats));
     }
 }
 
@@ -248,28 +261,26 @@ impl Body {
     }
 }
 
-/// Lays out the front matter and the overlay, merges every page and exports the PDF.
-fn finish(
+/// Lays out the front matter and the overlay and merges every page: the compendium, and the
+/// warnings of its parts.
+fn assemble(
     site: &Site,
     files: &Arc<Files>,
     chapters: &[Arc<Part>],
     body: &Body,
     back: &Part,
-) -> Result<Compiled, String> {
+) -> Result<(PagedDocument, Vec<Diagnostic>), String> {
     let back_start = body.pages + 1;
     let words = site.words();
-    let sections: Vec<(&str, usize)> = [
-        ("timeline_all", "back-timeline"),
-        ("network", "back-network"),
-        ("index_of_entities", "back-index"),
-        ("register_of_sources", "back-sources"),
-    ]
-    .into_iter()
-    .filter_map(|(name, label)| Some((words.get(name), back_start + back.anchors.get(label)?.page)))
-    .collect();
+    let sections: Vec<(&str, usize)> = source::BACK_SECTIONS
+        .into_iter()
+        .filter_map(|(name, label)| {
+            Some((words.get(name), back_start + back.anchors.get(label)?.page))
+        })
+        .collect();
     let front = part::lay_out(
         "/parts/front.typ",
-        source::front_matter(site, &body.starts, &sections),
+        source::front_matter(site, Numbers::Merged(&body.pages()), &sections),
         files,
         0,
     )?;
@@ -306,8 +317,7 @@ fn finish(
         }
     }
     warnings.extend(super::warnings::missing_glyphs(&document, "compendium"));
-    let pdf = export(site, document)?;
-    Ok(Compiled { pdf, warnings })
+    Ok((document, warnings))
 }
 
 /// Where every label and page of the merged compendium is.
@@ -461,13 +471,19 @@ pub fn sources(site: &Site) -> Vec<(String, String)> {
         .collect();
     out.push((
         "compendium/back-matter.typ".into(),
-        source::back_matter(site, &pages, digits),
+        source::back_matter(site, Numbers::Merged(&pages), digits),
     ));
     out.push((
         "compendium/front-matter.typ".into(),
-        source::front_matter(site, &starts, &[("Index of entities", 1)]),
+        source::front_matter(site, Numbers::Merged(&pages), &[("Index of entities", 1)]),
     ));
     out
+}
+
+/// The whole compendium as one Typst document that the typst CLI lays out
+/// (`compendium.typ` of `--emit-typst`; see [`source::one_document`]).
+pub fn one_document(site: &Site) -> String {
+    source::one_document(selection(site).as_ref())
 }
 
 #[cfg(test)]
@@ -496,7 +512,7 @@ mod tests {
             dossiers: vec![
                 dossier("one", "First, near [[almoloya]]."),
                 dossier("two", second),
-                dossier("three", "Third; see [[two]]."),
+                dossier("three", "Third; see [[two]][^t].\n\n[^t]: Its note."),
             ],
             entities: Some(text_file(
                 "content/entities.yaml",
@@ -602,6 +618,48 @@ mod tests {
             }
         }
         assert!(seen.len() > 10, "the chapters have located elements");
+    }
+
+    /// What a reader sees on each page: its characters but spaces, sorted (the merged
+    /// compendium lays its footers and page numbers over the pages, so its text runs are
+    /// in another order).
+    fn page_characters(document: &PagedDocument) -> Vec<String> {
+        use typst::layout::{Frame, FrameItem};
+        fn collect(frame: &Frame, out: &mut Vec<char>) {
+            for (_, item) in frame.items() {
+                match item {
+                    FrameItem::Group(group) => collect(&group.frame, out),
+                    FrameItem::Text(text) => {
+                        out.extend(text.text.chars().filter(|c| !c.is_whitespace()));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        document
+            .pages()
+            .iter()
+            .map(|page| {
+                let mut chars = Vec::new();
+                collect(&page.frame, &mut chars);
+                chars.sort_unstable();
+                chars.into_iter().collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_compendium_as_one_document_holds_what_casefile_merges() {
+        let site = site("Second, near [[almoloya]] and [[one]][^n].\n\n[^n]: A note.");
+        let files = files();
+        let (merged, _, _) = lay_out(&site, &files, &Cache::default()).unwrap();
+        let source = one_document(&site);
+        let world =
+            super::super::world::CasefileWorld::at("/compendium.typ", source, files).unwrap();
+        let one = typst::compile::<PagedDocument>(&world).output.unwrap();
+        let (one, merged) = (page_characters(&one), page_characters(&merged));
+        assert!(merged.len() > 4, "{} pages", merged.len());
+        assert_eq!(one, merged);
     }
 
     #[test]

@@ -6,7 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::super::markup::{escape, label, string, Chapter, Emitter, Target};
-use super::super::{array, dossier_markup, logo, preamble, source_entry, DocumentInfo, EPOCH};
+use super::super::{
+    array, dossier_markup, logo, preamble, source_entry, typst_value, DocumentInfo, EPOCH,
+    TEMPLATE_IMPORT,
+};
 use crate::model::{Dossier, Site};
 use crate::render::chart::network::{self, Graph};
 use crate::render::chart::timeline;
@@ -26,10 +29,29 @@ pub(super) fn page_target(number: usize) -> String {
     format!("page-{number}")
 }
 
+/// Who prints the page numbers that the parts show.
+#[derive(Clone, Copy)]
+pub(super) enum Numbers<'a> {
+    /// casefile, which merges the laid-out parts and so knows every page.
+    Merged(&'a Pages<'a>),
+    /// Typst, laying the whole compendium out as one document ([`one_document`]).
+    Typst,
+}
+
+/// The sections of the back matter that the contents list: their word and their label.
+pub(super) const BACK_SECTIONS: [(&str, &str); 4] = [
+    ("timeline_all", "back-timeline"),
+    ("network", "back-network"),
+    ("index_of_entities", "back-index"),
+    ("register_of_sources", "back-sources"),
+];
+
 /// The preamble of every part: the compendium's metadata and page setup, with a footer
-/// that leaves the page number to the overlay.
-fn part_preamble(site: &Site, restricted: bool, lang: &str) -> String {
+/// that leaves the page number to the overlay (or, in [`one_document`], to Typst; that
+/// document imports the template once, at its top).
+fn part_preamble(site: &Site, restricted: bool, lang: &str, numbers: Numbers) -> String {
     let title = &site.config.title;
+    let one_document = matches!(numbers, Numbers::Typst);
     let info = DocumentInfo {
         title,
         authors: &[],
@@ -39,9 +61,15 @@ fn part_preamble(site: &Site, restricted: bool, lang: &str) -> String {
         restricted,
         lang,
         logo: false,
+        imports: !one_document,
     };
     let mut out = preamble(site, &info);
-    let _ = writeln!(out, "#set page(footer: part-footer({}))", string(title));
+    let footer = if one_document {
+        "cf-footer"
+    } else {
+        "part-footer"
+    };
+    let _ = writeln!(out, "#set page(footer: {footer}({}))", string(title));
     out
 }
 
@@ -56,10 +84,56 @@ fn held_in<'a>(site: &'a Site, id: &'a str) -> Target<'a> {
 
 /// The chapter of one dossier. `digits` is the room kept for a page number.
 pub(super) fn chapter(site: &Site, d: &Dossier, digits: usize) -> String {
-    let mut out = part_preamble(site, d.restricted, &d.lang);
+    let mut out = part_preamble(site, d.restricted, &d.lang, Numbers::Merged(&Pages::NONE));
     let _ = writeln!(out, "#page-digits.update({digits})");
     out.push_str(&dossier_markup(site, d, held_in(site, &d.id), 1));
     out
+}
+
+/// The redefinitions that let Typst lay the compendium out as one document.
+const ONE_DOCUMENT: &str = include_str!("one-document.typ");
+
+/// The whole compendium as one Typst document, for the typst CLI (`compendium.typ` of
+/// `--emit-typst`): the parts casefile lays out, each in a block of its own and in the
+/// order casefile merges them, with the page numbers, the links between parts and the
+/// index's pages left to Typst. It holds what `compendium.pdf` holds; casefile itself
+/// lays out the parts.
+pub(super) fn one_document(site: &Site) -> String {
+    let numbers = Numbers::Typst;
+    let mut out = String::from(TEMPLATE_IMPORT);
+    let _ = writeln!(
+        out,
+        "#let cf-site-t = {}",
+        typst_value(site.words().table())
+    );
+    out.push_str(ONE_DOCUMENT);
+    out.push_str("\n#set page(numbering: \"i\")\n");
+    push_block(&mut out, &front_matter(site, numbers, &[]));
+    out.push_str("#set page(numbering: \"1\")\n");
+    // The body's first page, numbered 1: the first chapter's (or the back matter's).
+    let mut opening = Some("#counter(page).update(1)\n#cf-body.update(true)\n");
+    for d in &site.dossiers {
+        let mut chapter = part_preamble(site, d.restricted, &d.lang, numbers);
+        chapter.push_str(opening.take().unwrap_or_default());
+        // Footnotes are numbered per chapter, as in a chapter laid out alone.
+        chapter.push_str("#counter(footnote).update(0)\n");
+        chapter.push_str(&dossier_markup(site, d, held_in(site, &d.id), 1));
+        push_block(&mut out, &chapter);
+    }
+    let mut back = back_matter(site, numbers, 4);
+    if let Some(opening) = opening {
+        let preamble = part_preamble(site, false, &site.config.lang, numbers);
+        back.insert_str(preamble.len(), opening);
+    }
+    push_block(&mut out, &back);
+    out
+}
+
+/// Appends a part to [`one_document`] as a block, which keeps its settings to itself.
+fn push_block(out: &mut String, part: &str) {
+    out.push_str("#[\n");
+    out.push_str(part);
+    out.push_str("\n]\n");
 }
 
 /// What the back matter needs to know of the laid-out chapters.
@@ -70,11 +144,19 @@ pub(super) struct Pages<'a> {
     pub(super) mentions: &'a BTreeMap<String, BTreeSet<usize>>,
 }
 
+impl Pages<'static> {
+    /// No pages known (for a part that prints no page number of another).
+    const NONE: Pages<'static> = Pages {
+        dossiers: &BTreeMap::new(),
+        mentions: &BTreeMap::new(),
+    };
+}
+
 /// The back matter: the merged timeline, the index of entities with the pages that
 /// mention them, and the register of sources.
-pub(super) fn back_matter(site: &Site, pages: &Pages, digits: usize) -> String {
+pub(super) fn back_matter(site: &Site, numbers: Numbers, digits: usize) -> String {
     let words = site.words();
-    let mut out = part_preamble(site, false, &site.config.lang);
+    let mut out = part_preamble(site, false, &site.config.lang, numbers);
     let _ = writeln!(out, "#page-digits.update({digits})");
     out.push_str("#metadata(none)<back-timeline>\n");
     let events = site.timeline.iter().map(|e| {
@@ -87,7 +169,7 @@ pub(super) fn back_matter(site: &Site, pages: &Pages, digits: usize) -> String {
             string(&format!("casefile:{}", dossier_label(&e.dossier.id))),
             escape(&e.dossier.title),
             escape(words.get("see_page")),
-            number(pages.dossiers.get(&e.dossier.id).copied()),
+            dossier_page(numbers, &e.dossier.id),
         )
     });
     let _ = writeln!(
@@ -106,25 +188,37 @@ pub(super) fn back_matter(site: &Site, pages: &Pages, digits: usize) -> String {
     let chosen = site.config.pdf.compendium.is_some();
     for e in &site.entities {
         let target = entity_label(&e.id);
-        if chosen && !pages.mentions.contains_key(&target) {
-            continue;
-        }
-        let listed = pages.mentions.get(&target).into_iter().flatten();
-        let links: Vec<String> = listed
-            .map(|&n| {
-                format!(
-                    "#link({})[{n}]",
-                    string(&format!("casefile:{}", page_target(n)))
-                )
-            })
-            .collect();
-        let _ = writeln!(
-            out,
-            "#index-entry([{}], {}, [{}]) <{target}>",
+        let pages = match numbers {
+            Numbers::Merged(pages) => {
+                if chosen && !pages.mentions.contains_key(&target) {
+                    continue;
+                }
+                let listed = pages.mentions.get(&target).into_iter().flatten();
+                let links: Vec<String> = listed
+                    .map(|&n| {
+                        format!(
+                            "#link({})[{n}]",
+                            string(&format!("casefile:{}", page_target(n)))
+                        )
+                    })
+                    .collect();
+                format!("[{}]", links.join(", "))
+            }
+            Numbers::Typst => format!("cf-mentions({})", string(&target)),
+        };
+        let entry = format!(
+            "#index-entry([{}], {}, {pages}) <{target}>",
             escape(&e.name),
             string(words.get(&format!("entity_kind.{}", e.kind.as_str()))),
-            links.join(", "),
         );
+        match numbers {
+            Numbers::Typst if chosen => {
+                let _ = writeln!(out, "#cf-if-mentioned({})[{entry}]", string(&target));
+            }
+            _ => {
+                let _ = writeln!(out, "{entry}");
+            }
+        }
     }
     let _ = writeln!(
         out,
@@ -205,21 +299,25 @@ fn cover_text(text: Option<&str>) -> String {
     format!("[{}]", paragraphs.join("\n\n"))
 }
 
-fn number(page: Option<usize>) -> String {
-    page.map_or_else(|| "?".to_string(), |n| n.to_string())
+/// The number of the page on which the dossier `id` starts, as markup.
+fn dossier_page(numbers: Numbers, id: &str) -> String {
+    match numbers {
+        Numbers::Merged(pages) => pages
+            .dossiers
+            .get(id)
+            .map_or_else(|| "?".to_string(), |n| n.to_string()),
+        Numbers::Typst => format!("#cf-page-of({})", string(&dossier_label(id))),
+    }
 }
 
-/// The front matter: the cover and the contents, with the page of every dossier and of
-/// each section of the back matter (`back` names them with their first page).
-pub(super) fn front_matter(
-    site: &Site,
-    dossiers: &BTreeMap<String, usize>,
-    back: &[(&str, usize)],
-) -> String {
+/// The front matter: the cover and the contents, with the page of every dossier and, when
+/// casefile merges the parts, of each section of the back matter (`back` names them with
+/// their first page; Typst finds its own in [`one_document`]).
+pub(super) fn front_matter(site: &Site, numbers: Numbers, back: &[(&str, usize)]) -> String {
     let title = &site.config.title;
     let newest = site.last_updated().unwrap_or(EPOCH);
     let words = site.words();
-    let mut out = part_preamble(site, false, &site.config.lang);
+    let mut out = part_preamble(site, false, &site.config.lang, numbers);
     let _ = writeln!(
         out,
         "#cover(title: [{}], description: {}, count: {}, date: {}, internal: {}, logo: {}, note: {}, t: t)",
@@ -244,16 +342,28 @@ pub(super) fn front_matter(
             out,
             "#contents-entry({}, {})[{}]",
             string(&dossier_label(&d.id)),
-            string(&number(dossiers.get(&d.id).copied())),
+            string(&dossier_page(numbers, &d.id)),
             escape(&d.title)
         );
     }
-    for (name, page) in back {
+    let back: Vec<(&str, String, String)> = match numbers {
+        Numbers::Merged(_) => back
+            .iter()
+            .map(|&(name, page)| (name, page_target(page), page.to_string()))
+            .collect(),
+        // A section the back matter lacks (the network of a site without links) has no
+        // label, and Typst's contents leave it out.
+        Numbers::Typst => BACK_SECTIONS
+            .iter()
+            .map(|&(word, label)| (words.get(word), label.to_string(), String::new()))
+            .collect(),
+    };
+    for (name, target, page) in back {
         let _ = writeln!(
             out,
             "#contents-entry({}, {})[{}]",
-            string(&page_target(*page)),
-            string(&page.to_string()),
+            string(&target),
+            string(&page),
             escape(name)
         );
     }
@@ -288,7 +398,12 @@ pub(super) struct Mark {
 
 /// The overlay document: one page per page of the compendium.
 pub(super) fn overlay(site: &Site, pages: &[OverlayPage]) -> String {
-    let mut out = part_preamble(site, false, &site.config.lang);
+    let mut out = part_preamble(
+        site,
+        false,
+        &site.config.lang,
+        Numbers::Merged(&Pages::NONE),
+    );
     let title = string(&site.config.title);
     for page in pages {
         let marks = page.marks.iter().map(|m| {
