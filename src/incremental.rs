@@ -470,8 +470,27 @@ impl Renderer<'_> {
         };
         let templates = template_key(&self.project.templates);
         let shared = html::SharedContext::new(self.site);
+        // The search index and the assets are made beside the pages: the index is a walk
+        // of every dossier that would otherwise run alone after them.
+        let (pages, statics) = rayon::join(
+            || self.pages(staging, recorded, &tera, &shared, options, &templates),
+            || self.statics(staging, recorded, options),
+        );
+        pages.and(statics)
+    }
+
+    /// Every page of the site, rendered in parallel.
+    fn pages(
+        &self,
+        staging: &Staging,
+        recorded: &Recorded,
+        tera: &tera::Tera,
+        shared: &html::SharedContext,
+        options: html::SiteOptions,
+        templates: &KeyBuilder,
+    ) -> Result<(), String> {
         html::pages(self.site).par_iter().try_for_each(|page| {
-            let job = html::page_job(self.site, &shared, options, page);
+            let job = html::page_job(self.site, shared, options, page);
             let key = templates
                 .clone()
                 .add(job.template.as_bytes())
@@ -481,7 +500,7 @@ impl Renderer<'_> {
             if self.kept(staging, &rel, &key)? {
                 Tally::count(&self.stats.pages.kept);
             } else {
-                let bytes = html::render(&tera, job, &self.project.templates)?;
+                let bytes = html::render(tera, job, &self.project.templates)?;
                 Tally::count(&self.stats.pages.rendered);
                 staging
                     .write(&rel, &bytes)
@@ -490,7 +509,16 @@ impl Renderer<'_> {
             Self::record(recorded, rel, &key);
             (self.on_file)();
             Ok::<(), String>(())
-        })?;
+        })
+    }
+
+    /// The search index, the assets and the images the site shows.
+    fn statics(
+        &self,
+        staging: &Staging,
+        recorded: &Recorded,
+        options: html::SiteOptions,
+    ) -> Result<(), String> {
         let statics = html::static_files(self.site, options);
         let used = used_images(self.site);
         let images = self
