@@ -61,6 +61,32 @@ impl KeyBuilder {
         self
     }
 
+    /// Adds a value as JSON, streamed into the hash without being held; the last part a key
+    /// takes, since its length follows it (the parts before it are prefixed with theirs, so
+    /// no two lists of parts still hash alike).
+    pub fn add_json_last(&mut self, value: &impl serde::Serialize) -> &mut Self {
+        struct Counted<'a>(&'a mut blake3::Hasher, u64);
+        impl io::Write for Counted<'_> {
+            fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+                self.0.update(bytes);
+                self.1 += bytes.len() as u64;
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut out = io::BufWriter::with_capacity(16 * 1024, Counted(&mut self.0, 0));
+        // Writing into a hasher cannot fail, and these values are plain JSON.
+        let _ = serde_json::to_writer(&mut out, value);
+        let length = match out.into_inner() {
+            Ok(counted) => counted.1,
+            Err(_) => 0,
+        };
+        self.0.update(&length.to_le_bytes());
+        self
+    }
+
     /// The key of everything added.
     pub fn finish(&self) -> Key {
         Key(*self.0.finalize().as_bytes())
@@ -176,6 +202,23 @@ fn thread_number() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_json_part_keys_by_its_value() {
+        let key = |template: &str, value: serde_json::Value| {
+            KeyBuilder::new("page")
+                .add(template.as_bytes())
+                .add_json_last(&value)
+                .finish()
+        };
+        let value = serde_json::json!({"title": "A", "list": [1, 2]});
+        assert_eq!(key("t", value.clone()), key("t", value.clone()));
+        assert_ne!(key("t", value.clone()), key("u", value));
+        assert_ne!(
+            key("t", serde_json::json!({"title": "A"})),
+            key("t", serde_json::json!({"title": "B"}))
+        );
+    }
 
     #[test]
     fn parts_are_length_prefixed() {

@@ -494,7 +494,7 @@ impl Renderer<'_> {
             let key = templates
                 .clone()
                 .add(job.template.as_bytes())
-                .add(&job.values_bytes())
+                .add_json_last(&job.values)
                 .finish();
             let rel = format!("site/{}", job.path);
             if self.kept(staging, &rel, &key)? {

@@ -200,6 +200,8 @@ pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> BuildReport {
     }
     let left_out = left_out(&checked, options.profile);
     let site = resolve::build_site(&checked, options.profile);
+    // The parsed project is as large as the site built from it: free it before rendering.
+    drop(checked);
     if verbose {
         eprintln!(
             "resolved ({}): {} published{}",

@@ -236,13 +236,6 @@ pub struct PageJob {
     pub values: serde_json::Map<String, Value>,
 }
 
-impl PageJob {
-    /// The template's variables as bytes, for a cache key.
-    pub fn values_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(&self.values).unwrap_or_default()
-    }
-}
-
 /// The path, template and context of one page.
 pub fn page_job(site: &Site, shared: &SharedContext, options: SiteOptions, page: &Page) -> PageJob {
     let (path, template, depth) = match page {
