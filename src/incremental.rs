@@ -549,7 +549,12 @@ fn pdf_key(job: &PdfJob, files: &Files, site: &Site) -> Key {
     key.add(job.name.as_bytes())
         .add(job.source.as_bytes())
         .add(job.date.iso().as_bytes())
-        .add(format!("{:?}", site.config.pdf.standard).as_bytes());
+        .add(format!("{:?}", site.config.pdf.standard).as_bytes())
+        .add(if site.config.pdf.tagged {
+            b"tagged"
+        } else {
+            b"untagged"
+        });
     for (name, text) in &files.templates {
         key.add(name.as_bytes()).add(text.as_bytes());
     }

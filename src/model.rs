@@ -55,6 +55,9 @@ pub struct PdfConfig {
     /// The dossiers of the compendium in their order, with the span of each id; `None` for
     /// every published dossier, newest first.
     pub compendium: Option<Vec<Spanned<String>>>,
+    /// Whether PDFs carry a structure tree for assistive technology (tagged PDF). Tags are
+    /// over half of a large compendium's bytes and of the memory its export takes.
+    pub tagged: bool,
 }
 
 impl Default for PdfConfig {
@@ -67,6 +70,7 @@ impl Default for PdfConfig {
             logo: None,
             cover_text: None,
             compendium: None,
+            tagged: true,
         }
     }
 }

@@ -31,6 +31,7 @@ const PDF_KEYS: &[&str] = &[
     "logo",
     "cover_text",
     "compendium",
+    "tagged",
 ];
 const MARGIN_KEYS: &[&str] = &["top", "bottom", "inside", "outside"];
 /// The margins a page may have (0 to 6 cm), in points.
@@ -152,6 +153,21 @@ impl Reader<'_> {
         }
     }
 
+    fn boolean(&mut self, value: &Spanned<DeValue>) -> Option<bool> {
+        match value.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            _ => {
+                let found = self.quoted(value.span());
+                self.error(
+                    Code::WrongType,
+                    value.span(),
+                    format!("expected true or false, found {found}"),
+                );
+                None
+            }
+        }
+    }
+
     fn strings(&mut self, value: &Spanned<DeValue>) -> Option<Vec<String>> {
         match value.get_ref() {
             DeValue::Array(items) => items.iter().map(|item| self.string(item)).collect(),
@@ -261,6 +277,11 @@ impl Reader<'_> {
                 }
                 "cover_text" => pdf.cover_text = self.string(value),
                 "compendium" => pdf.compendium = self.ids(value),
+                "tagged" => {
+                    if let Some(tagged) = self.boolean(value) {
+                        pdf.tagged = tagged;
+                    }
+                }
                 _ => {
                     self.unknown(key, PDF_KEYS);
                 }
@@ -514,6 +535,24 @@ mod tests {
             [all.top, all.bottom, all.inside, all.outside],
             [Length::cm(2.0); 4]
         );
+    }
+
+    #[test]
+    fn tagged_is_true_or_false() {
+        let mut diags = Vec::new();
+        let c = parse("casefile.toml", "[pdf]\ntagged = false\n", &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(!c.pdf.tagged);
+        let text = "[pdf]\ntagged = \"no\"\npaper = \"a4\"\n";
+        let c = parse("casefile.toml", text, &mut diags);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(
+            diags[0].message.contains("true or false"),
+            "{}",
+            diags[0].message
+        );
+        assert_eq!(&text[diags[0].span.clone().unwrap()], "\"no\"");
+        assert!(c.pdf.tagged, "a bad value keeps the default");
     }
 
     #[test]

@@ -468,6 +468,26 @@ fn paper_size_and_archival_standard_follow_the_settings() {
 }
 
 #[test]
+fn pdfs_are_tagged_unless_the_settings_say_otherwise() {
+    let tagged = |fixture: &Fixture, name: &str| {
+        let info = poppler("pdfinfo", &fixture.out().join("pdf").join(name));
+        let line = info
+            .lines()
+            .find(|l| l.starts_with("Tagged:"))
+            .unwrap_or_default();
+        line.ends_with("yes")
+    };
+    let fixture = one_dossier(&[]);
+    let run = fixture.run(&["build", "--pdf"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(tagged(&fixture, "case.pdf") && tagged(&fixture, "compendium.pdf"));
+    fixture.write("casefile.toml", "[pdf]\ntagged = false\n");
+    let run = fixture.run(&["build", "--pdf"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!tagged(&fixture, "case.pdf") && !tagged(&fixture, "compendium.pdf"));
+}
+
+#[test]
 fn a_broken_typst_template_is_reported_by_template_file_and_line() {
     let fixture = one_dossier(&[]);
     let builtin =

@@ -236,6 +236,7 @@ fn pdf_options(site: &Site, name: &str, date: Date) -> Result<PdfOptions, String
         ident: Smart::Custom(format!("casefile-{name}")),
         timestamp: datetime(date).map(Timestamp::new_utc),
         standards,
+        tagged: site.config.pdf.tagged,
         ..PdfOptions::default()
     })
 }
