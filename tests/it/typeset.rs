@@ -240,3 +240,20 @@ fn ids_and_anchors_with_double_hyphens_link_to_their_own_headings() {
     assert_eq!(page_cited(&text, "the cedar"), cedar, "{text}");
     assert_eq!(page_cited(&text, "the birch"), birch, "{text}");
 }
+
+#[test]
+fn a_short_page_number_leaves_no_space_before_the_punctuation_after_it() {
+    let fixture = Fixture::with(&[
+        ("content/dossiers/first.md", &dossier("First", "", "Text.")),
+        (
+            "content/dossiers/second.md",
+            &dossier("Second", "", "See [[first|the first]]; then more."),
+        ),
+    ]);
+    let run = fixture.run(&["build", "--pdf"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = pdf_text(&fixture.out().join("pdf/compendium.pdf"));
+    let page = page_cited(&text, "the first");
+    assert!(page < 10, "a one-digit page in room for two: {page}");
+    assert!(text.contains(&format!("{page});")), "{text}");
+}

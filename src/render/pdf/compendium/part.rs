@@ -40,7 +40,7 @@ pub(super) struct Slot {
     pub(super) target: String,
     /// Where the number goes (its baseline).
     pub(super) at: Spot,
-    /// The surrounding text's style, as Typst arguments.
+    /// The surrounding text's style and the room kept, as Typst arguments.
     pub(super) style: String,
 }
 
@@ -129,7 +129,7 @@ impl Part {
                     Value::Str(s) => s.to_string(),
                     _ => return None,
                 };
-                let style = ["size", "fill", "weight", "style"]
+                let style = ["size", "fill", "weight", "style", "room"]
                     .iter()
                     .filter_map(|key| Some(format!("{key}: {}", dict.get(key).ok()?.repr())))
                     .collect::<Vec<_>>()
