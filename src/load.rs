@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::diagnostics::{Code, Diagnostic};
@@ -156,10 +157,15 @@ fn read_text(path: &Path, label: String, loaded: &mut Loaded) -> Option<TextFile
 fn walk_content(root: &Path, content: &Path, loaded: &mut Loaded) {
     let dossiers_dir = content.join("dossiers");
     let canonical_content = fs::canonicalize(content).unwrap_or_else(|_| content.to_path_buf());
+    // The walk is in file-name order; the files it finds are read in parallel (on a cold
+    // file system each read waits on several system calls), and what each read finds is
+    // added in the walk's order, so the project and its diagnostics do not depend on timing.
+    let mut found: Vec<(Loaded, Option<Found>)> = Vec::new();
     for entry in WalkDir::new(content)
         .follow_links(false)
         .sort_by_file_name()
     {
+        let mut step = Loaded::default();
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
@@ -168,12 +174,13 @@ fn walk_content(root: &Path, content: &Path, loaded: &mut Loaded) {
                     .map(Path::to_path_buf)
                     .unwrap_or_else(|| content.to_path_buf());
                 let label = label(root, &path);
-                loaded.diagnostics.push(Diagnostic::file_error(
+                step.diagnostics.push(Diagnostic::file_error(
                     Code::Unreadable,
                     &label,
                     format!("cannot read `{label}`: {err}"),
                 ));
-                loaded.io_failure = true;
+                step.io_failure = true;
+                found.push((step, None));
                 continue;
             }
         };
@@ -191,16 +198,51 @@ fn walk_content(root: &Path, content: &Path, loaded: &mut Loaded) {
             continue;
         }
         let label = label(root, path);
-        let Some(path) = resolve_entry(&entry, &canonical_content, &label, loaded) else {
-            continue;
-        };
-        if is_dossier {
-            if let Some(file) = read_text(&path, label, loaded) {
-                loaded.project.dossiers.push(file);
+        let read = resolve_entry(&entry, &canonical_content, &label, &mut step).map(|path| Found {
+            walked: entry.path().to_path_buf(),
+            path,
+            label,
+            is_dossier,
+        });
+        found.push((step, read));
+    }
+    let read: Vec<Loaded> = found
+        .into_par_iter()
+        .map(|(mut step, read)| {
+            if let Some(file) = read {
+                if file.is_dossier {
+                    if let Some(text) = read_text(&file.path, file.label, &mut step) {
+                        step.project.dossiers.push(text);
+                    }
+                } else {
+                    read_image(content, &file.walked, &file.path, &file.label, &mut step);
+                }
             }
-        } else {
-            read_image(content, entry.path(), &path, &label, loaded);
-        }
+            step
+        })
+        .collect();
+    for step in read {
+        loaded.absorb(step);
+    }
+}
+
+/// A file of `content/` to read: where the walk found it, the file itself (a symlink's
+/// target), its label, and whether it is a dossier (else an image).
+struct Found {
+    walked: PathBuf,
+    path: PathBuf,
+    label: String,
+    is_dossier: bool,
+}
+
+impl Loaded {
+    /// Adds what one file's read found: its dossier or image and its diagnostics.
+    fn absorb(&mut self, other: Loaded) {
+        self.project.dossiers.extend(other.project.dossiers);
+        self.project.images.extend(other.project.images);
+        self.diagnostics.extend(other.diagnostics);
+        self.undecodable.extend(other.undecodable);
+        self.io_failure |= other.io_failure;
     }
 }
 
