@@ -46,12 +46,18 @@ pub(super) const BACK_SECTIONS: [(&str, &str); 4] = [
     ("register_of_sources", "back-sources"),
 ];
 
+impl Numbers<'_> {
+    /// Whether the parts are blocks of [`one_document`] rather than documents of their own.
+    fn in_one_document(self) -> bool {
+        matches!(self, Numbers::Typst)
+    }
+}
+
 /// The preamble of every part: the compendium's metadata and page setup, with a footer
 /// that leaves the page number to the overlay (or, in [`one_document`], to Typst; that
 /// document imports the template once, at its top).
-fn part_preamble(site: &Site, restricted: bool, lang: &str, numbers: Numbers) -> String {
+fn part_preamble(site: &Site, restricted: bool, lang: &str, one_document: bool) -> String {
     let title = &site.config.title;
-    let one_document = matches!(numbers, Numbers::Typst);
     let info = DocumentInfo {
         title,
         authors: &[],
@@ -84,7 +90,7 @@ fn held_in<'a>(site: &'a Site, id: &'a str) -> Target<'a> {
 
 /// The chapter of one dossier. `digits` is the room kept for a page number.
 pub(super) fn chapter(site: &Site, d: &Dossier, digits: usize) -> String {
-    let mut out = part_preamble(site, d.restricted, &d.lang, Numbers::Merged(&Pages::NONE));
+    let mut out = part_preamble(site, d.restricted, &d.lang, false);
     let _ = writeln!(out, "#page-digits.update({digits})");
     out.push_str(&dossier_markup(site, d, held_in(site, &d.id), 1));
     out
@@ -113,16 +119,17 @@ pub(super) fn one_document(site: &Site) -> String {
     // The body's first page, numbered 1: the first chapter's (or the back matter's).
     let mut opening = Some("#counter(page).update(1)\n#cf-body.update(true)\n");
     for d in &site.dossiers {
-        let mut chapter = part_preamble(site, d.restricted, &d.lang, numbers);
+        let mut chapter = part_preamble(site, d.restricted, &d.lang, true);
         chapter.push_str(opening.take().unwrap_or_default());
         // Footnotes are numbered per chapter, as in a chapter laid out alone.
         chapter.push_str("#counter(footnote).update(0)\n");
         chapter.push_str(&dossier_markup(site, d, held_in(site, &d.id), 1));
         push_block(&mut out, &chapter);
     }
-    let mut back = back_matter(site, numbers, 4);
+    // The room kept for page numbers goes unused: Typst prints them in place (`cf-page-of`).
+    let mut back = back_matter(site, numbers, 1);
     if let Some(opening) = opening {
-        let preamble = part_preamble(site, false, &site.config.lang, numbers);
+        let preamble = part_preamble(site, false, &site.config.lang, numbers.in_one_document());
         back.insert_str(preamble.len(), opening);
     }
     push_block(&mut out, &back);
@@ -144,19 +151,11 @@ pub(super) struct Pages<'a> {
     pub(super) mentions: &'a BTreeMap<String, BTreeSet<usize>>,
 }
 
-impl Pages<'static> {
-    /// No pages known (for a part that prints no page number of another).
-    const NONE: Pages<'static> = Pages {
-        dossiers: &BTreeMap::new(),
-        mentions: &BTreeMap::new(),
-    };
-}
-
 /// The back matter: the merged timeline, the index of entities with the pages that
 /// mention them, and the register of sources.
 pub(super) fn back_matter(site: &Site, numbers: Numbers, digits: usize) -> String {
     let words = site.words();
-    let mut out = part_preamble(site, false, &site.config.lang, numbers);
+    let mut out = part_preamble(site, false, &site.config.lang, numbers.in_one_document());
     let _ = writeln!(out, "#page-digits.update({digits})");
     out.push_str("#metadata(none)<back-timeline>\n");
     let events = site.timeline.iter().map(|e| {
@@ -317,7 +316,7 @@ pub(super) fn front_matter(site: &Site, numbers: Numbers, back: &[(&str, usize)]
     let title = &site.config.title;
     let newest = site.last_updated().unwrap_or(EPOCH);
     let words = site.words();
-    let mut out = part_preamble(site, false, &site.config.lang, numbers);
+    let mut out = part_preamble(site, false, &site.config.lang, numbers.in_one_document());
     let _ = writeln!(
         out,
         "#cover(title: [{}], description: {}, count: {}, date: {}, internal: {}, logo: {}, note: {}, t: t)",
@@ -398,12 +397,7 @@ pub(super) struct Mark {
 
 /// The overlay document: one page per page of the compendium.
 pub(super) fn overlay(site: &Site, pages: &[OverlayPage]) -> String {
-    let mut out = part_preamble(
-        site,
-        false,
-        &site.config.lang,
-        Numbers::Merged(&Pages::NONE),
-    );
+    let mut out = part_preamble(site, false, &site.config.lang, false);
     let title = string(&site.config.title);
     for page in pages {
         let marks = page.marks.iter().map(|m| {
