@@ -463,7 +463,7 @@ impl Renderer<'_> {
 
     /// Every page of the site, the search index, the assets and the images it shows.
     fn site(&self, staging: &Staging, recorded: &Recorded, with_pdfs: bool) -> Result<(), String> {
-        let tera = html::templates(&self.project.templates)?;
+        let tera = html::templates(&self.project.templates).map_err(|e| e.to_string())?;
         let options = html::SiteOptions {
             with_pdfs,
             overrides: &self.project.templates,

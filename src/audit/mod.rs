@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use crate::diagnostics::{Code, Diagnostic, Severity, SourceTexts};
-use crate::model::{AuditLevel, Spanned};
+use crate::model::{is_low_grade, AuditLevel, Spanned};
 use crate::parse::catalog::SourceDef;
 use crate::parse::ParsedDossier;
 use crate::resolve::index::SourceAt;
@@ -178,11 +178,6 @@ fn ungraded(def: &SourceDef, file: &str, level: AuditLevel) -> Option<Diagnostic
             "give it an Admiralty grade such as `grade: B2`: reliability A–F, then credibility 1–6",
         )
     })
-}
-
-/// True for a grade whose reliability is D–F or whose credibility is 4–6.
-pub fn is_low_grade(grade: &str) -> bool {
-    crate::model::is_low_grade(grade)
 }
 
 /// A dossier that cites at least one source, and only sources graded low. An ungraded

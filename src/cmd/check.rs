@@ -11,24 +11,15 @@ use crate::cli::{CheckArgs, Format, Verbosity};
 fn template_problem(
     overrides: &std::collections::BTreeMap<String, String>,
 ) -> Option<crate::diagnostics::Diagnostic> {
-    let message = crate::render::html::templates(overrides).err()?;
-    let file = message
-        .split("--> ")
-        .nth(1)
-        .and_then(|place| place.split([':', ' ', '\n']).next())
-        .filter(|path| path.starts_with("templates/"))
-        .unwrap_or("templates")
-        .to_string();
-    // The place is the diagnostic's file; the message keeps what went wrong, and the line.
-    let (what, place) = message.split_once("\n  --> ").unwrap_or((&message, ""));
-    let text = if place.is_empty() {
-        what.to_string()
-    } else {
-        format!("{what} (at {place})")
+    let problem = crate::render::html::templates(overrides).err()?;
+    // The template is the diagnostic's file; the message keeps what went wrong, and the line.
+    let text = match &problem.place {
+        Some(place) => format!("{} (at {place})", problem.message),
+        None => problem.message,
     };
     Some(crate::diagnostics::Diagnostic::file_error(
         crate::diagnostics::Code::TemplateSyntax,
-        file,
+        problem.file.unwrap_or_else(|| "templates".to_string()),
         text,
     ))
 }

@@ -138,48 +138,36 @@ impl Reader<'_> {
         crate::diagnostics::quote(self.text.get(span).unwrap_or_default().trim())
     }
 
+    /// An error at a value of the wrong type, saying what was `expected` and quoting the
+    /// value as written.
+    fn wrong_type<T>(&mut self, value: &Spanned<DeValue>, expected: &str) -> Option<T> {
+        let found = self.quoted(value.span());
+        self.error(
+            Code::WrongType,
+            value.span(),
+            format!("expected {expected}, found {found}"),
+        );
+        None
+    }
+
     fn string(&mut self, value: &Spanned<DeValue>) -> Option<String> {
         match value.get_ref() {
             DeValue::String(s) => Some(s.to_string()),
-            _ => {
-                let found = self.quoted(value.span());
-                self.error(
-                    Code::WrongType,
-                    value.span(),
-                    format!("expected a string in quotes, found {found}"),
-                );
-                None
-            }
+            _ => self.wrong_type(value, "a string in quotes"),
         }
     }
 
     fn boolean(&mut self, value: &Spanned<DeValue>) -> Option<bool> {
         match value.get_ref() {
             DeValue::Boolean(b) => Some(*b),
-            _ => {
-                let found = self.quoted(value.span());
-                self.error(
-                    Code::WrongType,
-                    value.span(),
-                    format!("expected true or false, found {found}"),
-                );
-                None
-            }
+            _ => self.wrong_type(value, "true or false"),
         }
     }
 
     fn strings(&mut self, value: &Spanned<DeValue>) -> Option<Vec<String>> {
         match value.get_ref() {
             DeValue::Array(items) => items.iter().map(|item| self.string(item)).collect(),
-            _ => {
-                let found = self.quoted(value.span());
-                self.error(
-                    Code::WrongType,
-                    value.span(),
-                    format!("expected a list of strings, found {found}"),
-                );
-                None
-            }
+            _ => self.wrong_type(value, "a list of strings"),
         }
     }
 
@@ -209,15 +197,7 @@ impl Reader<'_> {
     fn table<'v>(&mut self, value: &'v Spanned<DeValue>, name: &str) -> Option<&'v DeTable<'v>> {
         match value.get_ref() {
             DeValue::Table(table) => Some(table),
-            _ => {
-                let found = self.quoted(value.span());
-                self.error(
-                    Code::WrongType,
-                    value.span(),
-                    format!("expected a table `[{name}]`, found {found}"),
-                );
-                None
-            }
+            _ => self.wrong_type(value, &format!("a table `[{name}]`")),
         }
     }
 
@@ -331,12 +311,10 @@ impl Reader<'_> {
         range: (f64, f64),
     ) -> Option<Length> {
         let DeValue::String(text) = value.get_ref() else {
-            self.error(
-                Code::WrongType,
-                value.span(),
-                format!("expected a length in quotes for {what}, such as \"2cm\" or \"10.5pt\""),
+            return self.wrong_type(
+                value,
+                &format!("a length in quotes for {what}, such as \"2cm\" or \"10.5pt\""),
             );
-            return None;
         };
         let Some(length) = Length::parse(text) else {
             self.error(
@@ -370,12 +348,7 @@ impl Reader<'_> {
     /// A list of ids, each with its span.
     fn ids(&mut self, value: &Spanned<DeValue>) -> Option<Vec<At<String>>> {
         let DeValue::Array(items) = value.get_ref() else {
-            self.error(
-                Code::WrongType,
-                value.span(),
-                "expected a list of dossier ids, such as [\"id-a\", \"id-b\"]".to_string(),
-            );
-            return None;
+            return self.wrong_type(value, "a list of dossier ids, such as [\"id-a\", \"id-b\"]");
         };
         items
             .iter()

@@ -13,7 +13,7 @@ use crate::i18n::Words;
 use crate::model::{Date, Dossier, Entity, NoteContent, Site, Source, TimelineEvent};
 use crate::render::chart::network::{self, Drawing, Graph};
 use crate::render::markup::{citation_html, escape_html, to_html, BodyLabels, PageLinks};
-use crate::render::template_error;
+use crate::render::{dossier_path, entity_path, template_error};
 
 /// The built-in templates, embedded in the binary; a project's `templates/` overrides them
 /// by file name.
@@ -67,7 +67,7 @@ pub type SiteFile = (String, Vec<u8>);
 
 /// Loads the templates, the project's overrides replacing built-in ones by name. An error
 /// names the template and what is wrong.
-pub fn templates(overrides: &BTreeMap<String, String>) -> Result<Tera, String> {
+pub fn templates(overrides: &BTreeMap<String, String>) -> Result<Tera, template_error::Described> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
@@ -249,8 +249,8 @@ pub fn page_job(site: &Site, shared: &SharedContext, options: SiteOptions, page:
         Page::Network => ("network/index.html".to_string(), "network.html", 1),
         Page::Sitemap => ("sitemap.xml".to_string(), "sitemap.xml", 0),
         Page::Feed => ("atom.xml".to_string(), "atom.xml", 0),
-        Page::Dossier(d) => (format!("dossiers/{}/index.html", d.id), "dossier.html", 2),
-        Page::Entity(e) => (format!("entities/{}/index.html", e.id), "entity.html", 2),
+        Page::Dossier(d) => (dossier_path(&d.id), "dossier.html", 2),
+        Page::Entity(e) => (entity_path(&e.id), "entity.html", 2),
         Page::Tag(_, slug, _) => (format!("tags/{slug}/index.html"), "tag.html", 2),
     };
     // Every link is relative, the 404 page's too (the format requires it); a host that
@@ -342,7 +342,7 @@ fn alternates(page: &Page, links: &PageLinks) -> Vec<Value> {
     }
     std::iter::once((&d.id, &d.lang))
         .chain(d.translations.iter().map(|t| (&t.id, &t.lang)))
-        .map(|(id, lang)| json!({"lang": lang, "href": format!("{}dossiers/{id}/index.html", links.root)}))
+        .map(|(id, lang)| json!({"lang": lang, "href": format!("{}{}", links.root, dossier_path(id))}))
         .collect()
 }
 
@@ -448,7 +448,7 @@ fn insert_page_values(
             let description = e.description.as_ref().map(|p| to_html(p, links));
             context.insert("entity", e);
             context.insert("description_html", &description);
-            let graph = Graph::neighbourhood(site, &shared.named, &e.id);
+            let graph = Graph::neighbourhood(site, &shared.named, e);
             let title = site
                 .words()
                 .fill("network_neighbourhood_title", &[("name", e.name.as_str())]);
@@ -726,7 +726,7 @@ fn translation_links(d: &Dossier, site: &Site, links: &PageLinks, options: SiteO
                 "title": t.title,
                 "lang": t.lang,
                 "label": site.interface.words(&t.lang).get("read_in"),
-                "href": format!("{}dossiers/{}/index.html", links.root, t.id),
+                "href": format!("{}{}", links.root, dossier_path(&t.id)),
                 "pdf": options.with_pdfs.then(|| format!("{}pdf/{}.pdf", links.root, t.id)),
             })
         })
@@ -786,7 +786,7 @@ fn search_index(site: &Site) -> String {
             words.extend(d.tags.iter().map(|t| t.name.as_str()));
             json!({
                 "t": d.title,
-                "u": format!("dossiers/{}/index.html", d.id),
+                "u": dossier_path(&d.id),
                 "s": d.summary_text.clone().unwrap_or_default(),
                 "d": site.words().date(&d.date),
                 "k": unique_words(&fold(&words.join(" "))),
@@ -802,7 +802,7 @@ fn search_index(site: &Site) -> String {
             names.extend(e.aliases.iter().map(String::as_str));
             json!({
                 "t": e.name,
-                "u": format!("entities/{}/index.html", e.id),
+                "u": entity_path(&e.id),
                 "s": e.aliases.join(", "),
                 "d": words.get(&format!("entity_kind.{}", e.kind.as_str())),
                 "k": unique_words(&fold(&names.join(" "))),

@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
 
 use crate::model::{wording, CiteEntry, LinkTarget, NotePart, Piece};
+use crate::render::{dossier_path, entity_path};
 
 /// Keeps only harmless markup from raw HTML: no scripts, event handlers or styles, and URLs
 /// only when absolute `http`, `https` or `mailto`, or a `#fragment`.
@@ -67,11 +68,11 @@ impl PageLinks {
             LinkTarget::Dossier {
                 id,
                 heading: Some(h),
-            } => format!("{}dossiers/{id}/index.html#{h}", self.root),
+            } => format!("{}{}#{h}", self.root, dossier_path(id)),
             LinkTarget::Dossier { id, heading: None } => {
-                format!("{}dossiers/{id}/index.html", self.root)
+                format!("{}{}", self.root, dossier_path(id))
             }
-            LinkTarget::Entity { id } => format!("{}entities/{id}/index.html", self.root),
+            LinkTarget::Entity { id } => format!("{}{}", self.root, entity_path(id)),
         }
     }
 
@@ -131,22 +132,23 @@ fn figure(pieces: &[Piece], links: &PageLinks) -> Option<(String, usize)> {
     else {
         return None;
     };
-    let mut caption = String::new();
-    let mut used = 2;
-    for piece in rest {
-        used += 1;
-        match piece {
-            Piece::Markdown(Event::Text(t) | Event::Code(t)) => caption.push_str(t),
-            Piece::Markdown(Event::SoftBreak | Event::HardBreak) => caption.push(' '),
-            Piece::Markdown(Event::End(TagEnd::Image)) => break,
-            _ => return None,
-        }
-    }
+    // The alternative text, then the image's end and the paragraph's.
+    let end = rest
+        .iter()
+        .position(|p| matches!(p, Piece::Markdown(Event::End(TagEnd::Image))))?;
     if !matches!(
-        rest.get(used - 2),
+        rest.get(end + 1),
         Some(Piece::Markdown(Event::End(TagEnd::Paragraph)))
     ) {
         return None;
+    }
+    let mut caption = String::new();
+    for piece in &rest[..end] {
+        match piece {
+            Piece::Markdown(Event::Text(t) | Event::Code(t)) => caption.push_str(t),
+            Piece::Markdown(Event::SoftBreak | Event::HardBreak) => caption.push(' '),
+            _ => return None,
+        }
     }
     let caption = caption.trim();
     let image = format!(
@@ -161,7 +163,9 @@ fn figure(pieces: &[Piece], links: &PageLinks) -> Option<(String, usize)> {
             escape_html(caption)
         )
     };
-    Some((html, used + 1))
+    // The paragraph's start, the image's, the alternative text, the image's end and the
+    // paragraph's.
+    Some((html, end + 4))
 }
 
 fn markdown_event(piece: &Piece) -> Option<Event<'static>> {

@@ -7,6 +7,16 @@ pub mod markup;
 pub mod pdf;
 pub mod template_error;
 
+/// The page of dossier `id`, from the site's root (the format's output layout).
+pub fn dossier_path(id: &str) -> String {
+    format!("dossiers/{id}/index.html")
+}
+
+/// The page of entity `id`, from the site's root.
+pub fn entity_path(id: &str) -> String {
+    format!("entities/{id}/index.html")
+}
+
 #[cfg(test)]
 mod layering {
     //! Renderers see only the profile-filtered model: no `use` of the parsed or unresolved

@@ -7,20 +7,51 @@ use std::collections::BTreeMap;
 use crate::diagnostics::line_col;
 use crate::render::html::BUILTIN_TEMPLATES;
 
-/// A tera error as text: the chain of causes, then `--> templates/NAME:LINE` when the line
-/// is known. `overrides` are the project's templates by file name.
-pub fn describe(err: &tera::Error, overrides: &BTreeMap<String, String>) -> String {
+/// A tera error described: what went wrong, and where when the line is known. As text, the
+/// message then `--> templates/NAME:LINE` on a line of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    /// The chain of causes, in one line.
+    pub message: String,
+    /// `templates/NAME:LINE[:COLUMN]` (or `NAME:LINE (built-in template)`), with the other
+    /// lines that use what failed.
+    pub place: Option<String>,
+    /// The project's template the place is in (`templates/NAME`); `None` for a built-in one.
+    pub file: Option<String>,
+}
+
+impl std::fmt::Display for Described {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)?;
+        match &self.place {
+            Some(place) => write!(f, "\n  --> {place}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A tera error as a [`Described`]. `overrides` are the project's templates by file name.
+pub fn describe(err: &tera::Error, overrides: &BTreeMap<String, String>) -> Described {
     let causes = causes(err);
-    let mut message = causes
+    let message = causes
         .iter()
         .map(|cause| cause_text(cause))
         .collect::<Vec<_>>()
         .join(": ");
-    if let Some(place) = locate(&causes, overrides) {
-        message.push_str("\n  --> ");
-        message.push_str(&place);
+    let (place, file) = match locate(&causes, overrides) {
+        Some((place, name)) => (
+            Some(place),
+            overrides
+                .contains_key(&name)
+                .then(|| format!("templates/{name}")),
+        ),
+        None => (None, None),
+    };
+    Described {
+        message,
+        place,
+        file,
     }
-    message
 }
 
 /// The messages of an error and its causes, outermost first.
@@ -47,13 +78,15 @@ fn cause_text(cause: &str) -> String {
         .join("; ")
 }
 
-/// `templates/NAME:LINE` (or `NAME:LINE (built-in template)`), when tera's messages name a
-/// template and either give a line or name something that appears in its tags.
-fn locate(causes: &[String], overrides: &BTreeMap<String, String>) -> Option<String> {
+/// `templates/NAME:LINE` (or `NAME:LINE (built-in template)`) and the template's name, when
+/// tera's messages name a template and either give a line or name something that appears
+/// in its tags.
+fn locate(causes: &[String], overrides: &BTreeMap<String, String>) -> Option<(String, String)> {
     let names = template_names(causes);
     if let Some((line, column)) = causes.iter().find_map(|c| syntax_position(c)) {
         let name = names.first()?;
-        return Some(format!("{}:{line}:{column}", label(name, overrides)));
+        let place = format!("{}:{line}:{column}", label(name, overrides));
+        return Some((place, name.clone()));
     }
     let needle = causes.iter().rev().find_map(|c| named_thing(c))?;
     names.iter().find_map(|name| {
@@ -68,7 +101,7 @@ fn locate(causes: &[String], overrides: &BTreeMap<String, String>) -> Option<Str
                 others.join(", ")
             ));
         }
-        Some(place)
+        Some((place, name.clone()))
     })
 }
 
@@ -243,7 +276,7 @@ mod tests {
         context.insert("title", "T");
         context.insert("dossier", &serde_json::json!({"title": "T"}));
         let err = tera.render(name, &context).expect_err("fails to render");
-        describe(&err, &overrides)
+        describe(&err, &overrides).to_string()
     }
 
     #[test]
@@ -262,7 +295,7 @@ mod tests {
         context.insert("x", &false);
         context.insert("a", &serde_json::json!({}));
         let err = tera.render("t.html", &context).unwrap_err();
-        let message = describe(&err, &overrides("t.html", text));
+        let message = describe(&err, &overrides("t.html", text)).to_string();
         assert!(message.ends_with("--> templates/t.html:2"), "{message}");
     }
 
@@ -281,7 +314,7 @@ mod tests {
         let text = "<p>ok</p>\n<p>{% if %}</p>\n";
         let mut tera = tera::Tera::default();
         let err = tera.add_raw_template("page.html", text).unwrap_err();
-        let message = describe(&err, &overrides("page.html", text));
+        let message = describe(&err, &overrides("page.html", text)).to_string();
         let (first, place) = message.split_once('\n').expect("two lines");
         assert!(
             first.starts_with("Failed to parse 'page.html'"),

@@ -22,21 +22,6 @@ pub(crate) fn num(value: f64) -> String {
     }
 }
 
-/// Text escaped for SVG content and double-quoted attributes.
-pub(crate) fn text(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// A label cut to `max` characters, with an ellipsis when cut.
 pub(crate) fn short(label: &str, max: usize) -> String {
     if label.chars().count() <= max {
@@ -62,7 +47,10 @@ mod tests {
 
     #[test]
     fn text_is_escaped_and_labels_are_cut() {
-        assert_eq!(super::text("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(
+            crate::render::markup::escape_html("a<b & \"c\""),
+            "a&lt;b &amp; &quot;c&quot;"
+        );
         assert_eq!(super::short("abcdef", 4), "abc…");
         assert_eq!(super::short("abc", 4), "abc");
     }

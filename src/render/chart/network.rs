@@ -9,8 +9,10 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::{num, short, text, FONT};
-use crate::model::{EntityKind, Site};
+use super::{num, short, FONT};
+use crate::model::{Entity, EntityKind, Site};
+use crate::render::markup::escape_html;
+use crate::render::{dossier_path, entity_path};
 
 /// A dossier or an entity.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,8 +29,8 @@ impl Node {
     /// Its page, from the site's root.
     pub fn href(&self) -> String {
         match self.kind {
-            None => format!("dossiers/{}/index.html", self.id),
-            Some(_) => format!("entities/{}/index.html", self.id),
+            None => dossier_path(&self.id),
+            Some(_) => entity_path(&self.id),
         }
     }
 }
@@ -126,15 +128,13 @@ impl Graph {
         Graph::of(site, named.pairs(0..site.dossiers.len())).most_linked(None)
     }
 
-    /// The neighbourhood of entity `id`: its dossiers, and the entities they name.
-    pub fn neighbourhood(site: &Site, named: &Named, id: &str) -> Graph {
-        let dossiers = site
-            .entities
+    /// The neighbourhood of `entity`: its dossiers, and the entities they name.
+    pub fn neighbourhood(site: &Site, named: &Named, entity: &Entity) -> Graph {
+        let dossiers = entity
+            .mentions
             .iter()
-            .filter(|e| e.id == id)
-            .flat_map(|e| &e.mentions)
             .filter_map(|m| site.dossier_positions.get(&m.dossier.id).copied());
-        Graph::of(site, named.pairs(dossiers)).most_linked(Some(id))
+        Graph::of(site, named.pairs(dossiers)).most_linked(Some(&entity.id))
     }
 
     /// The graph cut down to at most [`MOST_DRAWN`] nodes: the most linked entities (a
@@ -436,8 +436,8 @@ pub fn svg(graph: &Graph, drawing: &Drawing) -> String {
         num(height),
         num(width),
         num(height),
-        text(drawing.title),
-        id = text(drawing.id),
+        escape_html(drawing.title),
+        id = escape_html(drawing.id),
     );
     out.push_str("<g stroke=\"#9aa3ad\" stroke-width=\"1\">");
     for link in &graph.links {
@@ -449,7 +449,7 @@ pub fn svg(graph: &Graph, drawing: &Drawing) -> String {
             num(a.1),
             num(b.0),
             num(b.1),
-            text(&graph.link_text(link))
+            escape_html(&graph.link_text(link))
         );
     }
     out.push_str("</g>");
@@ -482,7 +482,12 @@ fn node_svg(
     root: Option<&str>,
 ) {
     if let Some(root) = root {
-        let _ = write!(out, "<a href=\"{}{}\">", text(root), text(&node.href()));
+        let _ = write!(
+            out,
+            "<a href=\"{}{}\">",
+            escape_html(root),
+            escape_html(&node.href())
+        );
     }
     let fill = colour(node.kind);
     let size = 3.5 + (degree.min(8) as f64) * 0.6 + if focus { 3.0 } else { 0.0 };
@@ -516,9 +521,9 @@ fn node_svg(
         "<text x=\"{}\" y=\"{}\"{weight} fill=\"#1b1f24\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" paint-order=\"stroke\">{}</text>",
         num(x + size + 3.0),
         num(y + 4.0),
-        text(&short(&node.label, 28))
+        escape_html(&short(&node.label, 28))
     );
-    let _ = write!(out, "<title>{}</title>", text(&node.label));
+    let _ = write!(out, "<title>{}</title>", escape_html(&node.label));
     if root.is_some() {
         out.push_str("</a>");
     }

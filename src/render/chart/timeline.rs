@@ -5,9 +5,11 @@
 
 use std::fmt::Write;
 
-use super::{num, short, text, FONT};
+use super::{num, short, FONT};
 use crate::i18n::Words;
 use crate::model::{plain_text, Date, TimelineEvent};
+use crate::render::dossier_path;
+use crate::render::markup::escape_html;
 
 /// Room above the lanes for the axis.
 const AXIS: f64 = 28.0;
@@ -149,7 +151,7 @@ fn chart(lanes: &[Lane], (first, last): (u16, u16), drawing: &Drawing) -> String
     let _ = write!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart timeline-chart\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" aria-labelledby=\"timeline-chart-title\"><title id=\"timeline-chart-title\">{}</title><g font-family=\"{FONT}\" font-size=\"11\">",
-        text(&title),
+        escape_html(&title),
         w = num(drawing.width),
         h = num(height),
     );
@@ -162,7 +164,7 @@ fn chart(lanes: &[Lane], (first, last): (u16, u16), drawing: &Drawing) -> String
             "<text x=\"{}\" y=\"{}\" font-weight=\"bold\" fill=\"#1b1f24\">{}</text><line x1=\"{}\" y1=\"{mid}\" x2=\"{}\" y2=\"{mid}\" stroke=\"#d8d4cc\" stroke-width=\"1\"/>",
             num(SIDE),
             num(top + 12.0),
-            text(&short(lane.title, (drawing.width / 7.0) as usize)),
+            escape_html(&short(lane.title, (drawing.width / 7.0) as usize)),
             num(SIDE),
             num(drawing.width - SIDE),
             mid = num(top + 25.0),
@@ -227,9 +229,9 @@ fn mark(
     if let Some(root) = drawing.root {
         let _ = write!(
             out,
-            "<a href=\"{}dossiers/{}/index.html\">",
-            text(root),
-            text(&event.dossier.id)
+            "<a href=\"{}{}\">",
+            escape_html(root),
+            escape_html(&dossier_path(&event.dossier.id))
         );
     }
     let (start, end) = span(&event.date);
@@ -250,7 +252,7 @@ fn mark(
             num((x1 - x0).max(4.0))
         );
     }
-    let _ = write!(out, "<title>{}</title>", text(&label));
+    let _ = write!(out, "<title>{}</title>", escape_html(&label));
     if drawing.root.is_some() {
         out.push_str("</a>");
     }
